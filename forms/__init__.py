@@ -1,0 +1,20 @@
+"""WTForms only: the shape of input and per-field checks. No database queries, no business rules.
+
+The same form classes validate the HTML pages and the JSON API (``referral.api.spec`` turns a JSON
+body into form data and the form class into its OpenAPI schema), so the two cannot drift apart."""
+
+from flask_wtf import FlaskForm
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # Strip surrounding blanks from every text input: pasted 身份证号 often carry them.
+            filters = unbound_field.kwargs.get("filters", [])
+            if strip not in filters:
+                unbound_field.kwargs["filters"] = [strip, *filters]
+            return unbound_field.bind(form=form, **options)

@@ -1,0 +1,21 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from forms import BaseForm
+from forms.fields import optional_division
+
+
+class AuditFilterForm(BaseForm):
+    """GET filters of the audit page: no CSRF needed for a read."""
+
+    class Meta:
+        csrf = False
+
+    division = StringField(_l("行政区划代码"), validators=optional_division())
+    action = StringField(_l("操作"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("操作人用户名"), validators=[Optional(), Length(max=64)])
+    object_type = StringField(_l("对象类型"), validators=[Optional(), Length(max=32)])
+    date_from = DateField(_l("起始日期"), validators=[Optional()])
+    date_to = DateField(_l("截止日期"), validators=[Optional()])
+    page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)], default=1)

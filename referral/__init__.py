@@ -1,0 +1,188 @@
+"""精康转介平台 — the application factory."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from flask import Flask, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from referral.config import INSTANCE_DIR, PROJECT_ROOT, embedded_secret_key, normalise_database_url
+from referral.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+CONFIGS = {
+    "production": "referral.config.ProductionConfig",
+    "development": "referral.config.DevelopmentConfig",
+    "testing": "referral.config.TestingConfig",
+}
+
+
+def create_app(config: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True,
+                template_folder=str(PROJECT_ROOT / "templates"))
+    config = config or os.environ.get("REFERRAL_CONFIG", "production")
+    app.config.from_object(CONFIGS.get(config, config))
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config.from_prefixed_env("REFERRAL")
+    app.config.update(overrides)
+    configure_database(app)
+    configure_secret_key(app)
+
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=app.config["PROXY_FIX_X_PROTO"])
+
+    app.json.ensure_ascii = False  # Chinese stays readable in API answers and audit summaries
+    register_extensions(app)
+    register_blueprints(app)
+    from referral.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_request_hooks(app)
+    from referral.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    uri = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
+        os.makedirs(os.path.dirname(uri[len("sqlite:///"):]) or ".", exist_ok=True)
+    if uri.startswith("sqlite"):
+        # SQLite needs no pool pings; and a waiting writer should wait, not fail, on a busy file.
+        opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        opts.pop("pool_pre_ping", None)
+        opts.setdefault("connect_args", {"timeout": 15})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
+
+
+def configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SECRET_KEY"] = embedded_secret_key()
+        return
+    raise RuntimeError("SECRET_KEY (or REFERRAL_SECRET_KEY) must be set when DATABASE_URL points to a server: "
+                       "every app server must share one key. Generate one with: python -c "
+                       "'import secrets; print(secrets.token_hex(32))'")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys unless asked, per connection (CTFd does the same).
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def select_locale():
+    from flask import current_app, has_request_context
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI: messages in the default language
+        return languages[0]
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or languages[0]
+    return languages[0]  # Chinese first: English only when asked for
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from referral.models import import_all_models
+
+    import_all_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PROJECT_ROOT / "referral" / "translations"))
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        from referral.auth.models import User
+
+        user_id, _, nonce = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A changed nonce (password change, disabled, new roles) ends this session.
+        return user if user is not None and user.session_nonce == nonce and user.active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        from referral.errors import error_response, wants_json
+
+        if wants_json():
+            return error_response(401)
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def register_blueprints(app: Flask) -> None:
+    from referral.api import register_api
+    from referral.audit import bp as audit_bp
+    from referral.auth import bp as auth_bp
+    from referral.divisions import bp as divisions_bp
+    from referral.home import bp as home_bp
+    from referral.users import bp as users_bp
+
+    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp):
+        app.register_blueprint(bp)
+    register_api(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from referral.navigation import navigation_for
+
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Everything is served by the app itself: no CDN, no inline script.
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                                    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data
+        return response
+
+    @app.context_processor
+    def layout_context():
+        from flask_babel import get_locale
+        from flask_login import current_user
+
+        size = request.cookies.get("text_size")
+        return {
+            "nav_items": navigation_for(current_user),
+            "text_size": size if size in ("large", "larger") else "normal",
+            "current_locale": str(get_locale()),
+        }

@@ -1,0 +1,19 @@
+"""JSON API under /api/v1 (DESIGN §4). Bearer tokens only: a browser's session cookie does not
+authenticate here, so the API needs no CSRF token and cannot be driven by a forged page."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def register_api(app):
+    from referral.extensions import csrf
+
+    # Feature modules register their operations on `bp` when imported.
+    from referral.api import openapi  # noqa: F401
+    from referral.auth import api as _auth_api  # noqa: F401
+    from referral.divisions import api as _divisions_api  # noqa: F401
+    from referral.users import api as _users_api  # noqa: F401
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

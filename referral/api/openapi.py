@@ -1,0 +1,70 @@
+"""GET /api/v1/openapi.json, built from the registered operations (see ``referral.api.spec``)."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from referral.api import bp
+from referral.api.spec import (ERROR_SCHEMA, OPERATIONS, field_schema, form_schema, is_required,
+                               openapi_path, path_parameters)
+
+_ERROR_TEXT = {400: "请求格式不正确", 401: "未提供或无效的令牌", 403: "角色无权执行此操作",
+               404: "不存在或不在您的管辖范围内", 409: "当前状态不允许，或对象已被他人修改",
+               422: "字段校验失败（见 error.fields）", 429: "尝试次数过多"}
+
+
+def build_document() -> dict:
+    paths: dict = {}
+    for op in OPERATIONS:
+        item = paths.setdefault(openapi_path(op.rule), {})
+        parameters = path_parameters(op.rule)
+        if op.query is not None:
+            form = op.query(formdata=None, meta={"csrf": False})
+            for fld in form:
+                if fld.name == "csrf_token":
+                    continue
+                parameters.append({"name": fld.name, "in": "query", "required": is_required(fld),
+                                   "schema": field_schema(fld)})
+        responses = {str(code): {"description": text, **({"content": {"application/json": {"schema": schema}}}
+                                                         if schema is not None else {})}
+                     for code, (text, schema) in op.responses.items()}
+        error_codes = set(op.errors)
+        if op.auth:
+            error_codes |= {401}
+        if op.permission is not None:
+            error_codes |= {403}
+        if op.body is not None:
+            error_codes |= {400, 422}
+        if op.query is not None:
+            error_codes |= {422}
+        for code in sorted(error_codes):
+            responses[str(code)] = {"description": _ERROR_TEXT[code],
+                                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        entry = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag], "responses": responses}
+        if op.description:
+            entry["description"] = op.description
+        if parameters:
+            entry["parameters"] = parameters
+        if op.body is not None:
+            entry["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": form_schema(op.body(formdata=None, meta={"csrf": False}))}}}
+        entry["security"] = [{"bearer": []}] if op.auth else []
+        item[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "精康转介平台 API", "version": current_app.config.get("API_VERSION", "1"),
+                 "description": "精神障碍社区康复服务转介平台的 JSON 接口。错误统一为 "
+                                "{\"error\": {\"code\", \"message\", \"fields\"?}}。"},
+        "servers": [{"url": url_for("api.openapi_document", _external=False).rsplit("/", 1)[0]}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "POST /api/v1/tokens 取得的令牌"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return build_document()

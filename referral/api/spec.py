@@ -1,0 +1,253 @@
+"""One definition per API operation: the route, who may call it, the WTForms class that validates its
+input, and what it answers. The OpenAPI document is generated from these same objects, so the spec
+cannot say something the code does not do.
+
+    @operation("/tokens", "POST", body=TokenForm, auth=False, responses={201: ("…", TOKEN)})
+    def create_token(data): ...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Response, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from wtforms import (BooleanField, DateField, DateTimeField, DecimalField, FloatField, FormField,
+                     IntegerField, PasswordField, RadioField, SelectField, SelectMultipleField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
+
+from referral.api import bp
+from referral.api.auth import api_user
+from referral.errors import DomainError, NotPermitted, ValidationFailed
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "fields": {"type": "object", "additionalProperties": {
+                           "type": "array", "items": {"type": "string"}}}}}},
+}
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    body: type | None
+    query: type | None
+    responses: dict
+    auth: bool
+    permission: object | None
+    description: str = ""
+    errors: tuple = field(default_factory=tuple)
+
+
+OPERATIONS: list[Operation] = []
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+def operation(rule: str, method: str, *, summary: str, tag: str, responses: dict, body=None, query=None,
+              auth: bool = True, permission=None, description: str = "", errors=()):
+    """Register an API view. The view receives ``user`` (when ``auth``), ``data`` (a validated
+    ``body`` form), ``query`` (a validated ``query`` form) and the path parameters; it returns
+    ``(payload, status)``, a payload (200), or a ``Response``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(**kwargs):
+            if auth:
+                user = api_user()
+                if permission is not None and not user.has_permission(permission):
+                    raise NotPermitted()
+                kwargs["user"] = user
+            if query is not None:
+                kwargs["query"] = validated(query, request.args, source="query")
+            if body is not None:
+                kwargs["data"] = validated(body, json_body(), source="body")
+            result = view(**kwargs)
+            if isinstance(result, Response):
+                return result
+            payload, status = result if isinstance(result, tuple) else (result, 200)
+            return jsonify(payload), status
+
+        endpoint = f"{view.__module__.split('.')[-2]}_{view.__name__}"
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
+        OPERATIONS.append(Operation(rule, method, endpoint, summary, tag, body, query, responses, auth,
+                                    permission, description, tuple(errors)))
+        return wrapped
+
+    return decorator
+
+
+def json_body() -> dict:
+    payload = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(payload, dict):
+        raise BadRequest(_("请求体必须是 JSON 对象（Content-Type: application/json）。"))
+    return payload
+
+
+# --- input: JSON → form data, checked against the same schema the document shows --------------------
+
+def _form_fields(form):
+    return [f for f in form if f.name != "csrf_token" and f.type != "CSRFTokenField"]
+
+
+def _short(field_name: str, prefix: str) -> str:
+    return field_name[len(prefix):] if prefix and field_name.startswith(prefix) else field_name
+
+
+_JSON_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+_TYPE_NAMES = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值",
+               "array": "数组", "object": "对象"}
+
+
+def _flatten(form, payload: dict, prefix: str, out: MultiDict, errors: dict, path: str = ""):
+    """Nested JSON objects become WTForms' ``outer-inner`` names; errors are keyed by JSON path."""
+    fields = {_short(f.name, prefix): f for f in _form_fields(form)}
+    for key in payload:
+        if key not in fields:
+            errors[path + key] = [_("未知字段。")]
+    for key, fld in fields.items():
+        if key not in payload or payload[key] is None:
+            continue
+        value = payload[key]
+        schema_type = field_schema(fld)["type"]
+        if not _JSON_TYPE_CHECKS[schema_type](value):
+            errors[path + key] = [_("应为%(type)s。", type=_TYPE_NAMES[schema_type])]
+            continue
+        if isinstance(fld, FormField):
+            _flatten(fld.form, value, fld.name + fld.separator, out, errors, f"{path}{key}.")
+        elif schema_type == "array":
+            for item in value:
+                out.add(fld.name, str(item))
+        elif schema_type == "boolean":
+            if value:
+                out.add(fld.name, "y")
+        else:
+            out.add(fld.name, str(value))
+
+
+def validated(form_class, source_data, *, source: str):
+    if source == "body":
+        probe = form_class(formdata=None, meta={"csrf": False})
+        formdata, errors = MultiDict(), {}
+        _flatten(probe, source_data, "", formdata, errors)
+    else:
+        probe = form_class(formdata=None, meta={"csrf": False})
+        known = {f.name for f in _form_fields(probe)}
+        errors = {k: [_("未知参数。")] for k in source_data if k not in known}
+        formdata = source_data
+    if errors:
+        raise ValidationFailed(fields=errors)
+    form = form_class(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        raise ValidationFailed(fields=flat_errors(form.errors))
+    return form
+
+
+def flat_errors(errors: dict, prefix: str = "") -> dict:
+    out = {}
+    for name, value in errors.items():
+        if isinstance(value, dict):
+            out.update(flat_errors(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = [str(v) for v in value]
+    return out
+
+
+# --- output: form class → JSON Schema ----------------------------------------------------------------
+
+def _choices(fld):
+    return [str(value) for value, *_rest in (fld.choices or [])]
+
+
+def field_schema(fld) -> dict:
+    if isinstance(fld, FormField):
+        return form_schema(fld.form, prefix=fld.name + fld.separator)
+    if isinstance(fld, SelectMultipleField):
+        schema = {"type": "array", "items": {"type": "string", "enum": _choices(fld)}}
+    elif isinstance(fld, SelectField | RadioField):
+        schema = {"type": "string", "enum": _choices(fld)}
+    elif isinstance(fld, BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(fld, IntegerField):
+        schema = {"type": "integer"}
+    elif isinstance(fld, DecimalField | FloatField):
+        schema = {"type": "number"}
+    elif isinstance(fld, DateTimeField):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(fld, DateField):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(fld, PasswordField):
+        schema = {"type": "string", "format": "password"}
+    else:
+        schema = {"type": "string"}
+    for v in fld.validators:
+        if isinstance(v, Length):
+            if v.min not in (None, -1) and v.min > 0:
+                schema["minLength"] = v.min
+            if v.max not in (None, -1):
+                schema["maxLength"] = v.max
+        elif isinstance(v, NumberRange):
+            if v.min is not None:
+                schema["minimum"] = v.min
+            if v.max is not None:
+                schema["maximum"] = v.max
+        elif isinstance(v, Regexp):
+            schema["pattern"] = v.regex.pattern
+        elif isinstance(v, Email):
+            schema["format"] = "email"
+    title = str(fld.label.text) if fld.label else ""
+    if title:
+        schema["title"] = title
+    if fld.description:
+        schema["description"] = str(fld.description)
+    return schema
+
+
+def is_required(fld) -> bool:
+    return any(isinstance(v, DataRequired | InputRequired) for v in fld.validators)
+
+
+def form_schema(form, prefix: str = "") -> dict:
+    props, required = {}, []
+    for fld in _form_fields(form):
+        name = _short(fld.name, prefix)
+        props[name] = field_schema(fld)
+        if is_required(fld):
+            required.append(name)
+    schema = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
+
+
+def openapi_path(rule: str) -> str:
+    return _PARAM.sub(lambda m: "{" + m.group("name") + "}", rule)
+
+
+def path_parameters(rule: str) -> list[dict]:
+    return [{"name": m.group("name"), "in": "path", "required": True,
+             "schema": {"type": "integer"} if m.group("conv") == "int" else {"type": "string"}}
+            for m in _PARAM.finditer(rule)]

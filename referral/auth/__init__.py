@@ -1,0 +1,7 @@
+"""登录、退出、修改密码; accounts, roles and API tokens."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from referral.auth import views  # noqa: E402,F401

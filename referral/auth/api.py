@@ -1,0 +1,54 @@
+"""POST /api/v1/tokens, DELETE /api/v1/tokens/current, GET /api/v1/me."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import gettext as _
+
+from forms.auth import TokenForm
+from referral.api.spec import operation
+from referral.auth import throttle
+from referral.auth.presenters import USER_SCHEMA, user_json
+from referral.auth.services import authenticate, issue_token, note_login, note_login_failure, revoke_token
+from referral.errors import TooManyAttempts, Unauthorized
+from referral.extensions import db
+
+TOKEN_SCHEMA = {
+    "type": "object", "required": ["token", "expires_at"],
+    "properties": {"token": {"type": "string", "description": "Authorization: Bearer <token>"},
+                   "expires_at": {"type": "string", "format": "date-time"}},
+}
+
+
+@operation("/tokens", "POST", summary="用用户名和密码换取访问令牌", tag="auth", body=TokenForm, auth=False,
+           responses={201: ("已签发令牌", TOKEN_SCHEMA)}, errors=(401, 429),
+           description="连续 5 次失败后，第 6 次起返回 429，直到窗口期结束；成功登录会清零计数。")
+def create_token(data):
+    username = data.username.data
+    if throttle.is_blocked(username):
+        raise TooManyAttempts(_("登录失败次数过多，请 %(n)d 秒后再试。", n=throttle.seconds_until_unblocked(username)))
+    user = authenticate(username, data.password.data)
+    if user is None:
+        throttle.note_failure(username)
+        note_login_failure(username, channel="api")
+        db.session.commit()
+        raise Unauthorized(_("用户名或密码不正确，或账号已停用。"))
+    throttle.note_success(username)
+    token, row = issue_token(user)
+    note_login(user, channel="api")
+    db.session.commit()
+    return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
+
+
+@operation("/tokens/current", "DELETE", summary="吊销当前请求所用的令牌", tag="auth",
+           responses={204: ("已吊销", None)})
+def revoke_current_token(user):
+    revoke_token(g.api_token, actor=user)
+    db.session.commit()
+    return "", 204
+
+
+@operation("/me", "GET", summary="当前用户、角色与管辖范围", tag="auth", responses={200: ("当前用户", USER_SCHEMA)})
+def me(user):
+    db.session.commit()  # keeps the token's last_used_at
+    return user_json(user)

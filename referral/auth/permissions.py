@@ -1,0 +1,115 @@
+"""Roles (a contract: DESIGN §1), what each may do, and the coarse route check.
+
+Object-level rules (is this object in the user's scope?) live in ``referral.scoping`` and in each
+feature's ``policies.py``; this module only answers "may this role use this kind of page at all"."""
+
+from __future__ import annotations
+
+import enum
+from functools import wraps
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from referral.errors import NotPermitted
+
+
+class Role(enum.StrEnum):
+    SYSADMIN = "sysadmin"
+    PROVINCE_OFFICIAL = "province_official"
+    CITY_OFFICIAL = "city_official"
+    COUNTY_OFFICIAL = "county_official"
+    REFERRAL_OFFICER = "referral_officer"
+    INSTITUTION_ADMIN = "institution_admin"
+    INSTITUTION_STAFF = "institution_staff"
+    MEDICAL_ASSISTER = "medical_assister"
+    COMMUNITY_ASSISTER = "community_assister"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.SYSADMIN: _l("系统管理员"),
+    Role.PROVINCE_OFFICIAL: _l("省级民政"),
+    Role.CITY_OFFICIAL: _l("市级民政"),
+    Role.COUNTY_OFFICIAL: _l("县级民政"),
+    Role.REFERRAL_OFFICER: _l("转介服务人员"),
+    Role.INSTITUTION_ADMIN: _l("机构管理员"),
+    Role.INSTITUTION_STAFF: _l("机构服务人员"),
+    Role.MEDICAL_ASSISTER: _l("医疗卫生机构协助人"),
+    Role.COMMUNITY_ASSISTER: _l("其他主体协助人"),
+}
+
+
+class ScopeKind(enum.StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    INSTITUTION = "institution"
+    OWN = "own"
+
+
+# What each role's scope is anchored to (DESIGN §1). Division-anchored roles need a division of
+# exactly that level; institution roles need an institution.
+ROLE_SCOPE = {
+    Role.SYSADMIN: ScopeKind.NATIONAL,
+    Role.PROVINCE_OFFICIAL: ScopeKind.PROVINCE,
+    Role.CITY_OFFICIAL: ScopeKind.CITY,
+    Role.COUNTY_OFFICIAL: ScopeKind.COUNTY,
+    Role.REFERRAL_OFFICER: ScopeKind.COUNTY,
+    Role.INSTITUTION_ADMIN: ScopeKind.INSTITUTION,
+    Role.INSTITUTION_STAFF: ScopeKind.INSTITUTION,
+    Role.MEDICAL_ASSISTER: ScopeKind.OWN,
+    Role.COMMUNITY_ASSISTER: ScopeKind.OWN,
+}
+
+
+class Permission(enum.StrEnum):
+    MANAGE_USERS = "manage_users"
+    VIEW_USERS = "view_users"
+    VIEW_AUDIT = "view_audit"
+    VIEW_DIVISIONS = "view_divisions"
+
+
+_OFFICIALS = {Role.PROVINCE_OFFICIAL, Role.CITY_OFFICIAL, Role.COUNTY_OFFICIAL}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.SYSADMIN: frozenset(Permission),
+    **{role: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS})
+       for role in _OFFICIALS},
+    Role.REFERRAL_OFFICER: frozenset(),
+    Role.INSTITUTION_ADMIN: frozenset(),
+    Role.INSTITUTION_STAFF: frozenset(),
+    Role.MEDICAL_ASSISTER: frozenset(),
+    Role.COMMUNITY_ASSISTER: frozenset(),
+}
+
+
+def permissions_of(roles) -> frozenset[Permission]:
+    out: set[Permission] = set()
+    for role in roles:
+        out |= ROLE_PERMISSIONS[Role(role)]
+    return frozenset(out)
+
+
+def permission_required(permission: Permission):
+    """Route decorator: default deny. Anonymous users are sent to the login page first."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from referral.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_permission(permission):
+                raise NotPermitted()
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator

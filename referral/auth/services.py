@@ -1,0 +1,229 @@
+"""Accounts and API tokens. Services change rows, write the audit entry and flush; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from referral.audit.services import record
+from referral.auth.models import ApiToken, User, UserRole, new_nonce
+from referral.auth.passwords import hash_password, needs_rehash, verify_password
+from referral.auth.permissions import ROLE_SCOPE, Role, ScopeKind
+from referral.divisions.models import Division, DivisionLevel
+from referral.errors import ValidationFailed
+from referral.extensions import db
+from referral.models import utcnow
+from referral.registries.models import Institution
+
+MIN_PASSWORD_LENGTH = 10
+
+DIVISION_LEVEL_LABEL = {DivisionLevel.PROVINCE: _l("省"), DivisionLevel.CITY: _l("市"),
+                        DivisionLevel.COUNTY: _l("县")}
+_LEVEL_FOR_SCOPE = {ScopeKind.PROVINCE: DivisionLevel.PROVINCE, ScopeKind.CITY: DivisionLevel.CITY,
+                    ScopeKind.COUNTY: DivisionLevel.COUNTY}
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def user_by_username(username: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.username == normalise_username(username)))
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    problems = []
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(_("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))
+    if username and password and normalise_username(username) in password.lower():
+        problems.append(_("密码不能包含用户名。"))
+    return problems
+
+
+def check_role_scope(roles, division_code: str | None, institution_id: int | None) -> dict:
+    """Each role needs the anchor of its scope (DESIGN §1): a division of the right level, or an
+    institution. Returns field errors; empty when the combination is valid."""
+    errors: dict[str, list[str]] = {}
+    roles = [Role(r) for r in roles]
+    if not roles:
+        errors.setdefault("roles", []).append(_("至少选择一个角色。"))
+    division = db.session.get(Division, division_code) if division_code else None
+    if division_code and division is None:
+        errors.setdefault("division", []).append(_("行政区划代码 %(code)s 不存在。", code=division_code))
+    levels = {_LEVEL_FOR_SCOPE[ROLE_SCOPE[r]] for r in roles if ROLE_SCOPE[r] in _LEVEL_FOR_SCOPE}
+    if len(levels) > 1:
+        errors.setdefault("roles", []).append(_("这些角色需要不同级别的行政区划，请分别建立账号。"))
+    elif levels and division is not None and division.level not in levels:
+        errors.setdefault("division", []).append(
+            _("所选角色需要%(level)s级行政区划。", level=DIVISION_LEVEL_LABEL[levels.pop()]))
+    elif levels and not division_code:
+        errors.setdefault("division", []).append(_("所选角色需要指定行政区划。"))
+    needs_institution = any(ROLE_SCOPE[r] is ScopeKind.INSTITUTION for r in roles)
+    if needs_institution and institution_id is None:
+        errors.setdefault("institution", []).append(_("机构角色需要指定所属机构。"))
+    elif institution_id is not None and db.session.get(Institution, institution_id) is None:
+        errors.setdefault("institution", []).append(_("机构 %(id)s 不存在。", id=institution_id))
+    elif institution_id is not None and not needs_institution:
+        errors.setdefault("institution", []).append(_("只有机构角色可以关联机构。"))
+    return errors
+
+
+def _snapshot(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "active": user.active,
+            "roles": sorted(r.value for r in user.roles), "division": user.division_code,
+            "institution": user.institution_id}
+
+
+def _audit_division(user: User) -> str | None:
+    if user.division_code:
+        return user.division_code
+    return user.institution.division_code if user.institution is not None else None
+
+
+def create_user(*, actor, username: str, password: str, roles, division_code=None, institution_id=None,
+                display_name: str = "") -> User:
+    username = normalise_username(username)
+    errors = check_role_scope(roles, division_code, institution_id)
+    if not username:
+        errors.setdefault("username", []).append(_("请填写用户名。"))
+    elif user_by_username(username) is not None:
+        errors.setdefault("username", []).append(_("用户名 %(u)s 已被使用。", u=username))
+    if problems := password_problems(password, username):
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed(fields=errors)
+    user = User(username=username, display_name=display_name or "", password_hash=hash_password(password),
+                division_code=division_code or None, institution_id=institution_id,
+                password_changed_at=utcnow())
+    user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", "user", user.id, actor=actor, division_code=_audit_division(user),
+           after=_snapshot(user))
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, *, actor, roles, division_code, institution_id, display_name) -> User:
+    errors = check_role_scope(roles, division_code, institution_id)
+    if actor is not None and actor.id == user.id and Role.SYSADMIN in user.roles and Role.SYSADMIN not in set(map(Role, roles)):
+        errors.setdefault("roles", []).append(_("不能取消自己的系统管理员角色。"))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    before = _snapshot(user)
+    wanted = {Role(r) for r in roles}
+    user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - user.roles)]
+    user.division_code = division_code or None
+    user.institution_id = institution_id
+    user.display_name = display_name or ""
+    if before["roles"] != sorted(r.value for r in wanted) or before["division"] != user.division_code \
+            or before["institution"] != user.institution_id:
+        user.session_nonce = new_nonce()  # a changed scope takes effect at once, not at next login
+    db.session.flush()
+    record("user.update", "user", user.id, actor=actor, division_code=_audit_division(user),
+           before=before, after=_snapshot(user))
+    db.session.flush()
+    return user
+
+
+def set_user_active(user: User, *, actor, active: bool) -> User:
+    if actor is not None and actor.id == user.id and not active:
+        raise ValidationFailed(_("不能停用自己的账号。"), fields={"active": [_("不能停用自己的账号。")]})
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        user.session_nonce = new_nonce()
+        revoke_all_tokens(user)
+    db.session.flush()
+    record("user.enable" if active else "user.disable", "user", user.id, actor=actor,
+           division_code=_audit_division(user))
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user for these credentials, or None. Disabled accounts never authenticate."""
+    user = user_by_username(username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def note_login(user: User, *, channel: str) -> None:
+    user.last_login_at = utcnow()
+    record("auth.login", "user", user.id, actor=user, division_code=_audit_division(user), channel=channel)
+    db.session.flush()
+
+
+def note_login_failure(username: str, *, channel: str) -> None:
+    user = user_by_username(username)
+    record("auth.login_failed", "user", user.id if user else None,
+           division_code=_audit_division(user) if user else None,
+           username=normalise_username(username)[:64], channel=channel)
+    db.session.flush()
+
+
+def change_password(user: User, *, current: str, new: str) -> User:
+    errors = {}
+    if not verify_password(user.password_hash, current):
+        errors["current_password"] = [_("当前密码不正确。")]
+    if problems := password_problems(new, user.username):
+        errors["new_password"] = problems
+    if errors:
+        raise ValidationFailed(fields=errors)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.session_nonce = new_nonce()  # other sessions end; the caller logs this one in again
+    revoke_all_tokens(user)
+    db.session.flush()
+    record("auth.password_change", "user", user.id, actor=user, division_code=_audit_division(user))
+    db.session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=_token_hash(token),
+                   expires_at=utcnow() + timedelta(hours=current_app.config["API_TOKEN_HOURS"]))
+    db.session.add(row)
+    db.session.flush()
+    record("token.create", "api_token", row.id, actor=user, division_code=_audit_division(user),
+           expires_at=row.expires_at.isoformat())
+    db.session.flush()
+    return token, row
+
+
+def token_row(token: str) -> ApiToken | None:
+    """The live token row for a presented bearer token: known, not revoked, not expired, user active."""
+    if not token:
+        return None
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.active:
+        return None
+    return row
+
+
+def revoke_token(row: ApiToken, *, actor) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record("token.revoke", "api_token", row.id, actor=actor, division_code=_audit_division(row.user))
+        db.session.flush()
+
+
+def revoke_all_tokens(user: User) -> None:
+    db.session.execute(db.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))

@@ -1,0 +1,91 @@
+"""flask --app wsgi …: divisions import, users create, seed-demo (DESIGN §4). ``db upgrade`` comes
+from Flask-Migrate."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from referral.auth.permissions import Role
+from referral.errors import ValidationFailed
+from referral.extensions import db
+
+divisions_cli = AppGroup("divisions", help="行政区划 (GB/T 2260).")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@divisions_cli.command("import")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def divisions_import(file: Path | None):
+    """Import divisions from FILE (CSV: code,name), or the national list shipped with the platform."""
+    from referral.divisions.services import DivisionFileError, import_divisions
+
+    try:
+        result = import_divisions(file)
+    except DivisionFileError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"divisions: {result.added} added, {result.renamed} renamed, {result.unchanged} unchanged")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=False, help="Omit to be prompted (keeps it out of shell history).")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--division", "division_code", default=None, help="6-digit GB/T 2260 code of the role's scope.")
+@click.option("--institution", "institution_id", default=None, type=int, help="Institution id (institution roles).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@with_appcontext
+def users_create(username, password, roles, division_code, institution_id, display_name):
+    """Create an account with one or more roles, each scoped by --division or --institution."""
+    from referral.auth.services import create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(actor=None, username=username, password=password, roles=roles,
+                           division_code=division_code, institution_id=institution_id, display_name=display_name)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for field, messages in (exc.fields or {}).items():
+            for message in messages:
+                click.echo(f"error: --{field}: {message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(roles))}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+@with_appcontext
+def seed_demo(if_empty: bool):
+    """Create the demo province (divisions, an institution, one user per role); print the passwords."""
+    from referral.auth.models import User
+    from referral.demo import seed
+
+    if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
+        click.echo("seed-demo: the database already has accounts; nothing done.")
+        return
+    credentials = seed(password_factory=lambda: secrets.token_urlsafe(9))
+    db.session.commit()
+    lines = [f"{username:32s} {password}   ({role})" for username, password, role in credentials]
+    path = Path(current_app.instance_path) / "demo-credentials.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    click.echo("Demo accounts (username, password, role) — also saved in " + str(path) + ":")
+    for line in lines:
+        click.echo("  " + line)
+
+
+def register_commands(app):
+    app.cli.add_command(divisions_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)

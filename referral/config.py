@@ -1,0 +1,79 @@
+"""Configuration classes. Values come from the class, then from REFERRAL_* environment variables
+(``app.config.from_prefixed_env("REFERRAL")``), then from keyword overrides to ``create_app``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("REFERRAL_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write the usual ``postgresql://`` URL; we ship psycopg 3, not psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def embedded_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
+    """The embedded default keeps one random key in instance/, created on first start.
+
+    Never a fixed key in code: a known key would let anyone forge a session cookie."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class BaseConfig:
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'referral.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+
+    # Sessions: HttpOnly and SameSite always; Secure when served over HTTPS (set in production).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; old PCs keep forms open for hours
+
+    # Languages: Chinese first, English on request.
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    # Rate limits. memory:// serves one process; production sets redis://… so all workers share counts.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"  # the 6th failed attempt in a row answers 429
+
+    API_TOKEN_HOURS = 12
+    PAGE_SIZE = 25
+
+    # Trust X-Forwarded-For/-Proto from this many proxies (0: not behind a proxy).
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = True
+
+
+class ProductionConfig(BaseConfig):
+    pass
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "tests-only-" + secrets.token_hex(8)
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # Tests may hammer the login form; each test gets a fresh memory store via a fresh app.
+    RATELIMIT_STORAGE_URI = "memory://"

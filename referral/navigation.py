@@ -1,0 +1,30 @@
+"""The navigation bar, built from what the signed-in user may do — never from role names in templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from referral.auth.permissions import Permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    permission: Permission | None
+
+
+NAV = (
+    NavItem("home.index", _l("首页"), None),
+    NavItem("divisions.index", _l("行政区划"), Permission.VIEW_DIVISIONS),
+    NavItem("users.index", _l("用户管理"), Permission.VIEW_USERS),
+    NavItem("audit.index", _l("审计日志"), Permission.VIEW_AUDIT),
+)
+
+
+def navigation_for(user) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [item for item in NAV if item.permission is None or user.has_permission(item.permission)]

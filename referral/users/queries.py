@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from referral.auth.models import User, UserRole
+from referral.divisions.models import within
+from referral.registries.models import Institution
+from referral.scoping import scope_of
+
+
+def users_visible_to(viewer):
+    """Accounts the viewer may see: national roles all; officials those anchored in their area
+    (by the account's division, or its institution's county); everyone else only themselves."""
+    scope = scope_of(viewer)
+    stmt = select(User).outerjoin(Institution, User.institution_id == Institution.id)
+    if scope.national:
+        return stmt
+    clauses = [User.id == viewer.id]
+    if scope.prefixes:
+        clauses += [scope.division_clause(User.division_code), scope.division_clause(Institution.division_code)]
+    return stmt.where(or_(*clauses))
+
+
+def filter_users(stmt, *, q: str | None = None, role: str | None = None, division: str | None = None,
+                 active: bool | None = None):
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(User.username.like(like), User.display_name.like(f"%{q}%")))
+    if role:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if division:
+        stmt = stmt.where(or_(within(User.division_code, division), within(Institution.division_code, division)))
+    if active is not None:
+        stmt = stmt.where(User.active.is_(active))
+    return stmt.order_by(User.username)
