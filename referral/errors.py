@@ -3,7 +3,7 @@ JSON ``{"error": {"code", "message", "fields"?}}`` for the API, Chinese HTML pag
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -77,10 +77,10 @@ def error_response(status: int, code: str | None = None, message: str | None = N
         response = jsonify(body)
     else:
         template = status if status in (400, 403, 404, 409, 429, 500) else "generic"
-        response = render_template(f"errors/{template}.html", status=status, message=message), status
-        from flask import make_response
-        response = make_response(response)
+        response = make_response(render_template(f"errors/{template}.html", status=status, message=message))
     response.status_code = status
+    if status == 401 and request.path.startswith("/api/"):
+        response.headers["WWW-Authenticate"] = "Bearer"
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -112,8 +112,6 @@ def register_error_handlers(app):
             retry = getattr(exc, "retry_after", None)
             if retry:
                 headers["Retry-After"] = str(retry)
-        if exc.code == 401 and request.path.startswith("/api/"):
-            headers["WWW-Authenticate"] = "Bearer"
         if exc.code == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
         # Keep our own descriptions (abort(400, "…")); Werkzeug's English defaults give way to ours.

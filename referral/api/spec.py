@@ -14,6 +14,7 @@ from functools import wraps
 
 from flask import Response, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import (BooleanField, DateField, DateTimeField, DecimalField, FloatField, FormField,
                      IntegerField, PasswordField, RadioField, SelectField, SelectMultipleField)
@@ -115,8 +116,8 @@ _JSON_TYPE_CHECKS = {
     "array": lambda v: isinstance(v, list),
     "object": lambda v: isinstance(v, dict),
 }
-_TYPE_NAMES = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值",
-               "array": "数组", "object": "对象"}
+_TYPE_NAMES = {"string": _l("字符串"), "integer": _l("整数"), "number": _l("数字"), "boolean": _l("布尔值"),
+               "array": _l("数组"), "object": _l("对象")}
 
 
 def _flatten(form, payload: dict, prefix: str, out: MultiDict, errors: dict, path: str = ""):

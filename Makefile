@@ -1,0 +1,39 @@
+# The two commands of the README:  make run  (demo on http://127.0.0.1:5000)  and  make test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: install translations run test system-deps lock clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d referral/translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+system-deps:
+	./scripts/install-system-deps.sh
+
+# SQLite by default; set TEST_DATABASE_URL=postgresql://… to run the same suite on PostgreSQL.
+test: install system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the transitive pins after changing pyproject.toml.
+lock: $(BIN)/.installed
+	$(BIN)/pip freeze --exclude-editable | grep -v '^jingkang-referral' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache
