@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install translations run test system-deps lock clean
+.PHONY: install translations messages run test system-deps lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ system-deps:
 # SQLite by default; set TEST_DATABASE_URL=postgresql://… to run the same suite on PostgreSQL.
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing user-visible text: refresh the catalogue, then translate the new entries in en/.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o referral/translations/messages.pot .
+	$(BIN)/pybabel update -i referral/translations/messages.pot -d referral/translations --no-fuzzy-matching
 
 # Refresh the transitive pins after changing pyproject.toml.
 lock: $(BIN)/.installed

@@ -1,0 +1,79 @@
+"""The OpenAPI document is generated from the operations the code registers, and answers match it."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from referral.auth.permissions import Role
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_every_api_route_is_documented(app, document):
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi_document":
+            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routes.add((path, method.lower()))
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert routes == documented
+    assert document["servers"] == [{"url": "/api/v1"}]
+
+
+def test_token_request_schema_comes_from_the_form(document):
+    schema = document["paths"]["/tokens"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["username", "password"]
+    assert schema["properties"]["username"]["maxLength"] == 64
+    assert schema["additionalProperties"] is False
+    assert document["paths"]["/tokens"]["post"]["security"] == []
+    assert set(document["paths"]["/tokens"]["post"]["responses"]) == {"201", "400", "401", "422", "429"}
+
+
+def test_query_parameters_come_from_the_form(document):
+    params = document["paths"]["/divisions"]["get"]["parameters"]
+    assert params == [{"name": "parent", "in": "query", "required": False,
+                       "schema": {"type": "string", "pattern": r"^\d{6}$", "title": "上级行政区划代码"}}]
+
+
+def _resolve(schema, document):
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return document["components"]["schemas"][name]
+    return schema
+
+
+def _check(document, path, method, response):
+    spec = document["paths"][path][method]["responses"][str(response.status_code)]
+    schema = _resolve(spec["content"]["application/json"]["schema"], document)
+    jsonschema.validate(response.get_json(), schema)
+
+
+def test_answers_match_the_documented_schemas(client, document, create_user):
+    create_user(Role.CITY_OFFICIAL, username="li", division="220100")
+    _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li", "password": "x"}))
+    _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li"}))
+    from tests.factories import TEST_PASSWORD
+    created = client.post("/api/v1/tokens", json={"username": "li", "password": TEST_PASSWORD})
+    _check(document, "/tokens", "post", created)
+    headers = {"Authorization": f"Bearer {created.get_json()['token']}"}
+    _check(document, "/me", "get", client.get("/api/v1/me", headers=headers))
+    _check(document, "/divisions", "get", client.get("/api/v1/divisions?parent=220100", headers=headers))
+    _check(document, "/divisions", "get", client.get("/api/v1/divisions?parent=x", headers=headers))
+    _check(document, "/users/{user_id}", "get", client.get("/api/v1/users/99999", headers=headers))
+
+
+def test_request_schemas_reject_what_the_api_rejects(client, document):
+    """The documented body schema and the validation agree on a sample of payloads."""
+    schema = document["paths"]["/tokens"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    for payload in ({"username": "a"}, {"username": "a", "password": "b", "extra": 1}, {"username": 1, "password": "b"},
+                    {"username": "a" * 65, "password": "b"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(payload, schema)
+        assert client.post("/api/v1/tokens", json=payload).status_code == 422

@@ -1,0 +1,105 @@
+"""Every route × every role → the expected status (Indico's access_test.py). Later features add their
+rows here. Objects are all inside the demo area (长春市南关区), so 403/404 below come from the role,
+not from the scope; scope has its own tests in test_scoping.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from referral.auth.permissions import Role
+from tests.conftest import csrf_token, login
+
+ALL = set(Role)
+OFFICIALS = {Role.PROVINCE_OFFICIAL, Role.CITY_OFFICIAL, Role.COUNTY_OFFICIAL}
+ADMIN = {Role.SYSADMIN}
+ANON = "anonymous"
+
+# (method, url template, roles allowed, status when allowed, status for signed-in but not allowed)
+MATRIX = [
+    ("GET", "/", ALL, 200, None),
+    ("GET", "/account/password", ALL, 200, None),
+    ("GET", "/users/", ADMIN | OFFICIALS, 200, 403),
+    ("GET", "/users/{target}", ADMIN | OFFICIALS, 200, 403),
+    ("GET", "/users/new", ADMIN, 200, 403),
+    ("GET", "/users/{target}/edit", ADMIN, 200, 403),
+    ("POST", "/users/{target}/active", ADMIN, 302, 403),
+    ("GET", "/divisions/", ADMIN | OFFICIALS, {200, 302}, 403),
+    ("GET", "/divisions/220102", ADMIN | OFFICIALS, 200, 403),
+    ("GET", "/audit/", ADMIN | OFFICIALS, 200, 403),
+    ("GET", "/audit/{entry}", ADMIN | OFFICIALS, 200, 403),
+]
+
+API_MATRIX = [
+    ("GET", "/api/v1/me", ALL, 200, None),
+    ("GET", "/api/v1/divisions?parent=220100", ALL, 200, None),
+    ("GET", "/api/v1/users/{target}", ADMIN | OFFICIALS, 200, 403),
+    ("DELETE", "/api/v1/tokens/current", ALL, 204, None),
+]
+
+
+@pytest.fixture
+def target(users_by_role, create_user, db):
+    from referral.audit.services import record
+
+    user = create_user(Role.REFERRAL_OFFICER, username="target", division="220102")
+    entry = record("test.event", "user", user.id, division_code="220102")
+    db.session.commit()
+    return {"target": user.id, "entry": entry.id}
+
+
+def _expected(allowed, ok, denied, role):
+    if role == ANON:
+        return None
+    return ok if role in allowed else denied
+
+
+@pytest.mark.parametrize(("method", "url", "allowed", "ok", "denied"), MATRIX,
+                         ids=[f"{m} {u}" for m, u, *_ in MATRIX])
+@pytest.mark.parametrize("role", [ANON, *Role], ids=lambda r: str(r))
+def test_html_routes(client, users_by_role, target, method, url, allowed, ok, denied, role):
+    url = url.format(**target)
+    if role != ANON:
+        login(client, users_by_role[role])
+    data = {"csrf_token": csrf_token(client, "/login" if role == ANON else "/")} if method == "POST" else None
+    if method == "POST":
+        data["active"] = "0"
+    response = client.open(url, method=method, data=data)
+    if role == ANON:
+        assert response.status_code == 302 and response.location.startswith("/login")
+        return
+    expected = _expected(allowed, ok, denied, role)
+    assert response.status_code in (expected if isinstance(expected, set) else {expected})
+
+
+@pytest.mark.parametrize(("method", "url", "allowed", "ok", "denied"), API_MATRIX,
+                         ids=[f"{m} {u}" for m, u, *_ in API_MATRIX])
+@pytest.mark.parametrize("role", [ANON, *Role], ids=lambda r: str(r))
+def test_api_routes(client, users_by_role, target, method, url, allowed, ok, denied, role):
+    from referral.auth.services import issue_token
+    from referral.extensions import db
+
+    url = url.format(**target)
+    headers = {}
+    if role != ANON:
+        token, _row = issue_token(db.session.merge(users_by_role[role]))
+        db.session.commit()
+        headers["Authorization"] = f"Bearer {token}"
+    response = client.open(url, method=method, headers=headers)
+    if role == ANON:
+        assert response.status_code == 401
+        return
+    assert response.status_code == _expected(allowed, ok, denied, role)
+
+
+def test_every_route_is_in_the_matrix(app):
+    """A new route without a row here fails this test, so nobody forgets the access check."""
+    covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX}
+    public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
+              "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>"}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        path = rule.rule.replace("<int:user_id>", "{target}").replace("<int:entry_id>", "{entry}") \
+            .replace("<code>", "220102")
+        if rule.rule not in public and path not in covered:
+            missing.append(rule.rule)
+    assert missing == []
