@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, true
 
 from referral.auth.permissions import ROLE_SCOPE, ScopeKind
 from referral.extensions import db
@@ -85,6 +85,3 @@ def one_visible_or_404(statement):
         abort(404)
     return obj
 
-
-def all_of(*clauses) -> ColumnElement[bool]:
-    return and_(*clauses) if clauses else true()

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from referral.api import bp
 from referral.api.auth import api_user
 from referral.errors import DomainError, NotPermitted, ValidationFailed
+from referral.extensions import db
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -77,6 +78,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, responses: dict
             if body is not None:
                 kwargs["data"] = validated(body, json_body(), source="body")
             result = view(**kwargs)
+            db.session.commit()  # one commit per request, here as in Indico's RH.process (keeps last_used_at)
             if isinstance(result, Response):
                 return result
             payload, status = result if isinstance(result, tuple) else (result, 200)

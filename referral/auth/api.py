@@ -36,7 +36,6 @@ def create_token(data):
     throttle.note_success(username)
     token, row = issue_token(user)
     note_login(user, channel="api")
-    db.session.commit()
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 
@@ -44,11 +43,9 @@ def create_token(data):
            responses={204: ("已吊销", None)})
 def revoke_current_token(user):
     revoke_token(g.api_token, actor=user)
-    db.session.commit()
     return "", 204
 
 
 @operation("/me", "GET", summary="当前用户、角色与管辖范围", tag="auth", responses={200: ("当前用户", USER_SCHEMA)})
 def me(user):
-    db.session.commit()  # keeps the token's last_used_at
     return user_json(user)
