@@ -54,6 +54,13 @@ def default_message(status: int) -> str:
     }.get(status, _("请求无法完成。"))
 
 
+def error_title(status: int) -> str:
+    return {
+        400: _("请求无效"), 401: _("请先登录"), 403: _("没有权限"), 404: _("未找到"), 409: _("操作冲突"),
+        429: _("请求过于频繁"), 500: _("服务器错误"),
+    }.get(status, _("请求无法完成"))
+
+
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
          429: "too_many_requests", 500: "internal_error"}
@@ -76,8 +83,8 @@ def error_response(status: int, code: str | None = None, message: str | None = N
             body["error"]["fields"] = fields
         response = jsonify(body)
     else:
-        template = status if status in (400, 403, 404, 409, 429, 500) else "generic"
-        response = make_response(render_template(f"errors/{template}.html", status=status, message=message))
+        response = make_response(render_template("errors/error.html", status=status, title=error_title(status),
+                                                 message=message))
     response.status_code = status
     if status == 401 and request.path.startswith("/api/"):
         response.headers["WWW-Authenticate"] = "Bearer"
