@@ -1,0 +1,171 @@
+"""The approval machine shared by the 服务机构库 and the 服务人才库 (DESIGN §2.1; state and event names
+are a contract). Pure: the adapter is given the entry, the acting party and the facts the service
+computed; it never queries anything."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from workflows.engine import Flow, available, fire
+
+
+class ApprovalState(enum.StrEnum):
+    DRAFT = "draft"
+    COUNTY_REVIEW = "county_review"
+    CITY_REVIEW = "city_review"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    LISTED = "listed"
+    SUSPENDED = "suspended"
+    REMOVAL_PENDING = "removal_pending"
+    REMOVED = "removed"
+    WITHDRAWN = "withdrawn"
+
+
+FINAL_STATES = frozenset({ApprovalState.REJECTED, ApprovalState.REMOVED, ApprovalState.WITHDRAWN})
+# Entries in these states are "in the registry": they answer for their data and may not be re-registered.
+OPEN_STATES = frozenset(ApprovalState) - FINAL_STATES
+
+S = ApprovalState
+
+# Who fires each event is a condition: owner / county / city (``is_owner``, ``is_county``, ``is_city``).
+APPROVAL_TRANSITIONS: list[dict] = [
+    {"trigger": "submit", "source": [S.DRAFT, S.RETURNED], "dest": S.COUNTY_REVIEW,
+     "conditions": ["is_owner", "entry_complete", "pledges_accepted"]},
+    {"trigger": "county_approve", "source": S.COUNTY_REVIEW, "dest": S.CITY_REVIEW,
+     "conditions": ["is_county", "not_own_entry"]},
+    {"trigger": "county_return", "source": S.COUNTY_REVIEW, "dest": S.RETURNED,
+     "conditions": ["is_county", "not_own_entry", "has_reason"]},
+    {"trigger": "county_reject", "source": S.COUNTY_REVIEW, "dest": S.REJECTED,
+     "conditions": ["is_county", "not_own_entry", "has_reason"]},
+    {"trigger": "city_confirm", "source": S.CITY_REVIEW, "dest": S.LISTED,
+     "conditions": ["is_city", "not_own_entry", "not_county_approver"]},
+    {"trigger": "city_return", "source": S.CITY_REVIEW, "dest": S.RETURNED,
+     "conditions": ["is_city", "not_own_entry", "has_reason"]},
+    {"trigger": "city_reject", "source": S.CITY_REVIEW, "dest": S.REJECTED,
+     "conditions": ["is_city", "not_own_entry", "has_reason"]},
+    {"trigger": "suspend", "source": S.LISTED, "dest": S.SUSPENDED,
+     "conditions": ["is_county", "has_reason"]},
+    {"trigger": "reinstate", "source": S.SUSPENDED, "dest": S.LISTED,
+     "conditions": ["is_county"]},
+    {"trigger": "propose_removal", "source": [S.LISTED, S.SUSPENDED], "dest": S.REMOVAL_PENDING,
+     "conditions": ["is_county", "has_reason"]},
+    {"trigger": "submit_statement", "source": S.REMOVAL_PENDING, "dest": S.REMOVAL_PENDING,
+     "conditions": ["is_owner", "has_statement", "no_statement_yet"]},
+    {"trigger": "remove", "source": S.REMOVAL_PENDING, "dest": S.REMOVED,
+     "conditions": ["is_city", "has_reason", "defence_heard"]},
+    {"trigger": "withdraw_removal", "source": S.REMOVAL_PENDING, "dest": S.LISTED,
+     "conditions": ["is_county_or_city", "has_reason"]},
+    {"trigger": "withdraw", "source": [S.LISTED, S.SUSPENDED], "dest": S.WITHDRAWN,
+     "conditions": ["is_owner"]},
+    # Talent only (DESIGN §2.1 "Exit … revoked for misconduct (a county_official event with reason)");
+    # also used when a qualification lapses.
+    {"trigger": "revoke", "source": [S.LISTED, S.SUSPENDED], "dest": S.REMOVED,
+     "conditions": ["is_talent", "is_county", "has_reason", "has_exit_reason"]},
+]
+APPROVAL_EVENTS = frozenset(t["trigger"] for t in APPROVAL_TRANSITIONS)
+DECISION_LEVEL = {  # which level's decision each event records (ApprovalDecision.level)
+    "submit": "owner", "submit_statement": "owner", "withdraw": "owner",
+    "county_approve": "county", "county_return": "county", "county_reject": "county", "suspend": "county",
+    "reinstate": "county", "propose_removal": "county", "revoke": "county",
+    "city_confirm": "city", "city_return": "city", "city_reject": "city", "remove": "city",
+    "withdraw_removal": None,  # county or city: whoever acts
+}
+EXIT_REASONS = ("qualification_lapsed", "misconduct")
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who is acting, as the service worked it out from roles and scope (pure data for the machine)."""
+
+    user_id: int | None
+    owner: bool = False  # the entry's own institution admin, or the talent themself (or their employer's admin)
+    county: bool = False  # county_official whose county holds the entry
+    city: bool = False  # city_official whose city holds the entry
+
+
+@dataclass(frozen=True)
+class Facts:
+    kind: str  # "institution" | "talent"
+    complete: bool = True  # all required fields present
+    pledges_accepted: bool = False  # 服务承诺书 (institutions) and 保密承诺书 accepted at submit
+    submitted_by_id: int | None = None
+    owner_user_ids: frozenset[int] = frozenset()
+    county_approver_id: int | None = None
+    statement_received: bool = False
+    statement_window_over: bool = False
+
+
+class ApprovalFlow(Flow):
+    gating = frozenset({"is_owner", "is_county", "is_city", "is_county_or_city", "not_own_entry",
+                        "not_county_approver", "is_talent", "no_statement_yet", "defence_heard"})
+
+    def __init__(self, entry, party: Party, facts: Facts):
+        super().__init__()
+        self.entry, self.party, self.facts = entry, party, facts
+
+    @property
+    def state(self):
+        return ApprovalState(self.entry.state)
+
+    @state.setter
+    def state(self, value):
+        self.entry.state = ApprovalState(value)
+
+    # who
+    def is_owner(self, data):
+        return self.party.owner
+
+    def is_county(self, data):
+        return self.party.county
+
+    def is_city(self, data):
+        return self.party.city
+
+    def is_county_or_city(self, data):
+        return self.party.county or self.party.city
+
+    def is_talent(self, data):
+        return self.facts.kind == "talent"
+
+    def not_own_entry(self, data):
+        """Nobody decides their own entry: not its submitter, not one of its owners."""
+        uid = self.party.user_id
+        return uid is not None and uid != self.facts.submitted_by_id and uid not in self.facts.owner_user_ids
+
+    def not_county_approver(self, data):
+        """Four-eyes: the city confirmer is a different person from the county approver."""
+        return self.party.user_id != self.facts.county_approver_id
+
+    # what
+    def entry_complete(self, data):
+        return self.facts.complete
+
+    def pledges_accepted(self, data):
+        return self.facts.pledges_accepted
+
+    def has_reason(self, data):
+        return bool((data.get("reason") or "").strip())
+
+    def has_statement(self, data):
+        return bool((data.get("statement") or "").strip())
+
+    def no_statement_yet(self, data):
+        return not self.facts.statement_received
+
+    def defence_heard(self, data):
+        """陈述申辩: removal only after the statement arrived or the window has passed."""
+        return self.facts.statement_received or self.facts.statement_window_over
+
+    def has_exit_reason(self, data):
+        return data.get("reason_code") in EXIT_REASONS
+
+
+def fire_approval(entry, action: str, party: Party, facts: Facts, **data):
+    return fire(ApprovalFlow(entry, party, facts), states=ApprovalState, table=APPROVAL_TRANSITIONS,
+                action=action, **data)
+
+
+def approval_actions(entry, party: Party, facts: Facts) -> list[str]:
+    return available(ApprovalFlow(entry, party, facts), table=APPROVAL_TRANSITIONS)
