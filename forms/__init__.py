@@ -14,7 +14,10 @@ class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             # Strip surrounding blanks from every text input: pasted 身份证号 often carry them.
+            # (FormField/FieldList hold sub-forms, whose own fields get the filter.)
+            from wtforms import FieldList, FormField
+
             filters = unbound_field.kwargs.get("filters", [])
-            if strip not in filters:
+            if strip not in filters and not issubclass(unbound_field.field_class, FormField | FieldList):
                 unbound_field.kwargs["filters"] = [strip, *filters]
             return unbound_field.bind(form=form, **options)

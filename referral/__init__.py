@@ -33,6 +33,9 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     configure_database(app)
     configure_secret_key(app)
+    from referral.calendar import check_deadline_config
+
+    check_deadline_config(app.config)  # a typo in a province's deadline profile stops start-up, not a page
 
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
@@ -141,14 +144,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Views are imported here, not by their packages, so models and services import without pulling in
+    # every view (and without import cycles).
+    import referral.audit.views  # noqa: F401
+    import referral.auth.views  # noqa: F401
+    import referral.divisions.views  # noqa: F401
+    import referral.home.views  # noqa: F401
+    import referral.registries.directory  # noqa: F401
+    import referral.registries.views  # noqa: F401
+    import referral.users.views  # noqa: F401
     from referral.api import register_api
     from referral.audit import bp as audit_bp
     from referral.auth import bp as auth_bp
     from referral.divisions import bp as divisions_bp
     from referral.home import bp as home_bp
+    from referral.registries import bp as registries_bp
     from referral.users import bp as users_bp
 
-    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp):
+    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp):
         app.register_blueprint(bp)
     register_api(app)
 

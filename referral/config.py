@@ -56,6 +56,9 @@ class BaseConfig:
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"  # the 6th failed attempt in a row answers 429
 
     API_TOKEN_HOURS = 12
+    # Uploads: the whole request is capped a little above the per-file cap (attachments services).
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     PAGE_SIZE = 25
 
     # Trust X-Forwarded-For/-Proto from this many proxies (0: not behind a proxy).

@@ -18,6 +18,11 @@ class NavItem:
 
 NAV = (
     NavItem("home.index", _l("首页"), None),
+    NavItem("registries.queue", _l("待办审核"), Permission.REVIEW_REGISTRY),
+    NavItem("registries.institutions", _l("机构库"), Permission.VIEW_REGISTRY),
+    NavItem("registries.talents", _l("人才库"), Permission.VIEW_REGISTRY),
+    NavItem("registries.my_institution", _l("本机构"), Permission.OWN_INSTITUTION),
+    NavItem("registries.directory", _l("机构名录"), None),
     NavItem("divisions.index", _l("行政区划"), Permission.VIEW_DIVISIONS),
     NavItem("users.index", _l("用户管理"), Permission.VIEW_USERS),
     NavItem("audit.index", _l("审计日志"), Permission.VIEW_AUDIT),

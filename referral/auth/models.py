@@ -38,7 +38,7 @@ class User(TimestampMixin, UserMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     division = relationship("Division", lazy="joined")
-    institution = relationship("Institution", lazy="joined")
+    institution = relationship("Institution", lazy="joined", foreign_keys=[institution_id])
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
         order_by="UserRole.role")

@@ -72,17 +72,24 @@ class Permission(enum.StrEnum):
     VIEW_USERS = "view_users"
     VIEW_AUDIT = "view_audit"
     VIEW_DIVISIONS = "view_divisions"
+    VIEW_REGISTRY = "view_registry"  # the institution and talent lists of one's area
+    REVIEW_REGISTRY = "review_registry"  # county pre-check / city confirmation queues
+    OWN_INSTITUTION = "own_institution"  # the institution file one works for
+    REGISTER_TALENT = "register_talent"  # self-registration, or an admin registering staff
 
-
-_OFFICIALS = {Role.PROVINCE_OFFICIAL, Role.CITY_OFFICIAL, Role.COUNTY_OFFICIAL}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SYSADMIN: frozenset(Permission),
-    **{role: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS})
-       for role in _OFFICIALS},
-    Role.REFERRAL_OFFICER: frozenset(),
-    Role.INSTITUTION_ADMIN: frozenset(),
-    Role.INSTITUTION_STAFF: frozenset(),
+    Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION,
+                                            Permission.REGISTER_TALENT},
+    Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
+                                       Permission.VIEW_REGISTRY}),
+    Role.CITY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
+                                   Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY}),
+    Role.COUNTY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
+                                     Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY}),
+    Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT}),
+    Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
+    Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
     Role.MEDICAL_ASSISTER: frozenset(),
     Role.COMMUNITY_ASSISTER: frozenset(),
 }

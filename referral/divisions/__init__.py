@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("divisions", __name__, url_prefix="/divisions")
-
-from referral.divisions import views  # noqa: E402,F401

@@ -1,2 +1,6 @@
-"""服务机构库 and 服务人才库. The foundation only needs the institution as a scope anchor (its id and
-county); the registration file, approval workflow and talent registry come with the registry work."""
+"""服务机构库 and 服务人才库 (DESIGN §2): online registration, county pre-check, city confirmation,
+dynamic management, the public directory."""
+
+from flask import Blueprint
+
+bp = Blueprint("registries", __name__)

@@ -1,0 +1,164 @@
+"""Working days on the official Chinese calendar, and the deadlines counted in them (DESIGN §3.2).
+
+Which package, and why. The calendar is ``chinese-calendar`` (pinned ``chinese-calendar==1.11.0``; its
+author publishes the same build as ``chinesecalendar`` too), never a table of our own:
+
+- for each year it holds the State Council's notice (国务院办公厅关于…节假日安排的通知) as two lists: the days
+  off and the weekend days that are working days (调休). 1.11.0 covers 2004–2026;
+- for any other year it raises instead of guessing, so we know exactly which years are official.
+
+``holidays`` 0.108 was the alternative. It also knows the make-up days (``China().weekend_workdays``), and
+on 2004–2026 it agrees with chinese-calendar on every day but 2005-12-31. But for a year without a notice
+(2027, as of 0.108) it quietly answers from rules: holidays moved to the next weekday and no make-up working
+days. That is a guess that looks like fact, and a legal deadline must not rest on it. It also pulls in
+python-dateutil. Neither package has 2027 yet. When a chinese-calendar release adds it, raise the pin:
+``calendar_covers(2027)`` turns True, with no change here.
+
+Years the package does not cover fall back to Monday–Friday (holidays and make-up days unknown), so no page
+fails because of a date. ``calendar_covers(year)`` lets the UI mark such due dates as provisional. Known limit:
+the last covered year's late December may still get a make-up working day from next year's New Year notice.
+
+How counting works, in both directions: the start day is never counted, and the end day is.
+``add_working_days`` and ``working_days_between`` are inverses:
+``working_days_between(d, add_working_days(d, n)) == n`` for every day d and every whole n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+import chinese_calendar
+
+# The covered years are read from the package's own data, using the bounds its is_workday checks.
+_FIRST_YEAR = min(chinese_calendar.holidays).year
+_LAST_YEAR = max(chinese_calendar.holidays).year
+
+# China Standard Time is UTC+8 all year (no daylight saving since 1991). A fixed offset therefore equals
+# Asia/Shanghai and works even on a server without a tz database.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def today_in_china(*, now: datetime | None = None) -> date:
+    """Today's date in China, whatever the server's time zone. ``now`` (timezone-aware) is for tests."""
+    return (now or datetime.now(timezone.utc)).astimezone(CHINA_TZ).date()
+
+
+def calendar_covers(year: int) -> bool:
+    """True when the installed package has the official holiday arrangement for ``year``.
+
+    If False, working days in that year are simply Monday–Friday, and a due date in it is provisional."""
+    return _FIRST_YEAR <= year <= _LAST_YEAR
+
+
+@lru_cache(maxsize=4096)  # the package's lookup scans its whole table on each call (~25 µs)
+def is_working_day(day: date) -> bool:
+    """Is ``day`` a working day: a weekday that is not a statutory holiday, or a make-up weekend day (调休)."""
+    if calendar_covers(day.year):
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The date ``n`` working days after ``start``, or ``-n`` working days before it if n < 0.
+
+    ``start`` itself is never counted, whether or not it is a working day. Day 1 is the first working
+    day after it. If ``start`` falls on a holiday or a weekend, counting therefore starts from the next
+    working day. An application received on 2026-10-01…07 (National Day) has the same 5-day due date
+    as one received on 2026-09-30: 2026-10-13. ``n == 0`` returns ``start``. Any result with n != 0
+    is a working day."""
+    step = timedelta(days=1 if n >= 0 else -1)
+    day, left = start, abs(n)
+    while left:
+        day += step
+        left -= is_working_day(day)
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """The signed number of working days from ``start`` to ``end``. The start is not counted; the end is.
+
+    Going forward, it counts the working days in (start, end]. Going backward, it is minus the working days
+    in [end, start). It is the inverse of ``add_working_days``. ``working_days_between(today, due)`` gives
+    the working days left: 0 on the due date itself, and negative once the due date has passed. Because a
+    due date is a working day, the result is negative exactly when today > due. That includes the weekend
+    right after it: for a task due on a Friday, the Saturday gives -1."""
+    if end >= start:
+        return sum(is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+    return -sum(is_working_day(end + timedelta(days=i)) for i in range((start - end).days))
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The clocks of DESIGN §3.2 and their defaults. Counts are working days unless the name ends in _months.
+
+    These are settings. ``deadlines_for`` overlays the ``DEADLINES`` config and then a province's profile."""
+
+    application_to_registered: int = 5  # 初核登记, the Measures
+    registered_to_referred: int = 5  # 康复转介, the Measures
+    referred_to_response: int = 5  # institution accepts or declines; assumed
+    accepted_to_assessed: int = 10  # comprehensive assessment; assumed
+    assessed_to_agreement: int = 10  # service agreement signed; assumed
+    county_review: int = 10  # registry entry, county pre-check; assumed
+    city_review: int = 10  # registry entry, city confirmation; assumed
+    removal_statement_window: int = 5  # 陈述申辩 before removal; assumed
+    review_interval_months: int = 3  # staged review while in service; assumed
+    follow_up_months: tuple[int, ...] = (1, 3)  # follow-ups after closure; assumed
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Deadlines))
+WORKING_DAY_CLOCKS = tuple(name for name in SETTING_NAMES if not name.endswith("_months"))
+
+
+def deadlines_for(config: Mapping, province_code: str | None = None) -> Deadlines:
+    """The defaults, overridden by ``config["DEADLINES"]``, then by the profile of the province of
+    ``province_code`` (any division code; its first two digits + "0000") in ``config["DEADLINE_PROFILES"]``.
+
+    A misspelt name or a bad value raises ValueError here. A silently ignored typo would leave a legal
+    deadline at its default. Only the profile in use is checked; ``check_deadline_config`` checks them all."""
+    deadlines = _overlay(Deadlines(), config.get("DEADLINES") or {}, "DEADLINES")
+    if province_code:
+        key = province_code[:2] + "0000"
+        profile = (config.get("DEADLINE_PROFILES") or {}).get(key) or {}
+        deadlines = _overlay(deadlines, profile, f"DEADLINE_PROFILES[{key!r}]")
+    return deadlines
+
+
+def check_deadline_config(config: Mapping) -> None:
+    """Validate ``DEADLINES`` and every province profile at once, e.g. at app start-up, so that a typo
+    stops the start instead of one province's pages later."""
+    deadlines_for(config)
+    for key in config.get("DEADLINE_PROFILES") or {}:
+        if not (isinstance(key, str) and len(key) == 6 and key.isdigit() and key.endswith("0000")):
+            raise ValueError(f"DEADLINE_PROFILES: {key!r} is not a province code such as '220000'")
+        deadlines_for(config, key)
+
+
+def due_date(clock: str, start: date, *, config: Mapping, province_code: str | None = None) -> date:
+    """The due date of ``clock`` (one of WORKING_DAY_CLOCKS) for something that started on ``start``."""
+    if clock not in WORKING_DAY_CLOCKS:
+        raise ValueError(f"unknown working-day clock {clock!r}; known: {', '.join(WORKING_DAY_CLOCKS)}")
+    return add_working_days(start, getattr(deadlines_for(config, province_code), clock))
+
+
+def _overlay(base: Deadlines, overrides: Mapping, where: str) -> Deadlines:
+    unknown = sorted(set(overrides) - set(SETTING_NAMES))
+    if unknown:
+        raise ValueError(f"{where}: unknown deadline name(s) {', '.join(map(repr, unknown))}; "
+                         f"known: {', '.join(SETTING_NAMES)}")
+    return replace(base, **{name: _checked(name, value, where) for name, value in overrides.items()})
+
+
+def _checked(name: str, value, where: str):
+    def positive(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+    if name == "follow_up_months":  # a list when it comes from JSON or an environment variable
+        if isinstance(value, list | tuple) and value and all(map(positive, value)):
+            return tuple(value)
+        raise ValueError(f"{where}[{name!r}] = {value!r}: expected a non-empty list of whole months ≥ 1")
+    if positive(value):
+        return value
+    raise ValueError(f"{where}[{name!r}] = {value!r}: expected a whole number ≥ 1")

@@ -1,0 +1,152 @@
+"""/api/v1/institutions and /api/v1/talents (DESIGN §4)."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext as _
+
+from forms.registries import (ApiInstitutionPatchForm, ApiRegistryEventForm, ApiSignupForm, ApiTalentPatchForm,
+                              RegistryListQuery, RevealQuery, TalentForm)
+from referral.api.spec import operation
+from referral.divisions.models import within
+from referral.errors import Conflict, ValidationFailed
+from referral.extensions import db, limiter
+from referral.registries import services
+from referral.registries.models import Institution, Talent
+from referral.registries.presenters import INSTITUTION_SCHEMA, TALENT_SCHEMA, institution_json, talent_json
+from referral.registries.queries import institutions_visible_to, talents_visible_to
+from referral.scoping import one_visible_or_404, scope_of
+
+
+def _page_schema(item):
+    return {"type": "object", "required": ["items", "page", "per_page", "total"],
+            "properties": {"items": {"type": "array", "items": item}, "page": {"type": "integer"},
+                           "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+
+
+def _list(stmt, model, query, to_json):
+    if query.state.data:
+        stmt = stmt.where(model.state == query.state.data)
+    if query.division.data:
+        stmt = stmt.where(within(model.division_code, query.division.data))
+    page = db.paginate(stmt.order_by(model.id), page=query.page.data or 1, per_page=query.per_page.data or 25,
+                       error_out=False, max_per_page=100)
+    return {"items": [to_json(x) for x in page.items], "page": page.page, "per_page": page.per_page,
+            "total": page.total}
+
+
+def _provided(form_data: dict) -> dict:
+    """Only the fields the JSON body carried: a PATCH changes what it names and nothing else."""
+    body = request.get_json(silent=True) or {}
+    names = {"division": "division_code", "contact": ("contact_name", "contact_phone"),
+             "certificate": ("certificate_number", "certificate_issuer", "certificate_valid_until")}
+    keep = set()
+    for key in body:
+        mapped = names.get(key, key)
+        keep.update(mapped if isinstance(mapped, tuple) else (mapped,))
+    return {k: v for k, v in form_data.items() if k in keep}
+
+
+def _check_version(entry, version):
+    if version is not None and version != entry.version:
+        raise Conflict(_("该条目已被他人修改（版本 %(v)d），请刷新后重试。", v=entry.version))
+
+
+# --- institutions -------------------------------------------------------------------------------------------
+
+@operation("/institutions", "POST", summary="机构在线登记（公开）：建立机构草稿和机构管理员账号", tag="institutions",
+           body=ApiSignupForm, auth=False, responses={201: ("已建立草稿", INSTITUTION_SCHEMA)}, errors=(429,))
+@limiter.limit("20 per hour")
+def create_institution(data):
+    admin = data.admin.form
+    _user, inst = services.register_institution(username=admin.username.data, password=admin.password.data,
+                                                admin_name=admin.name.data, data=data.to_data())
+    return institution_json(inst), 201
+
+
+@operation("/institutions", "GET", summary="管辖范围内的机构", tag="institutions", query=RegistryListQuery,
+           responses={200: ("机构列表", _page_schema(INSTITUTION_SCHEMA))})
+def list_institutions(user, query):
+    return _list(institutions_visible_to(user), Institution, query, institution_json)
+
+
+@operation("/institutions/<int:institution_id>", "GET", summary="机构详情", tag="institutions",
+           responses={200: ("机构", INSTITUTION_SCHEMA)}, errors=(404,))
+def get_institution(user, institution_id):
+    return institution_json(one_visible_or_404(institutions_visible_to(user).where(Institution.id == institution_id)))
+
+
+@operation("/institutions/<int:institution_id>", "PATCH", summary="修改机构登记信息（在库机构的关键字段转为变更申请）",
+           tag="institutions", body=ApiInstitutionPatchForm, responses={200: ("机构", INSTITUTION_SCHEMA)},
+           errors=(403, 404, 409))
+def patch_institution(user, institution_id, data):
+    inst = one_visible_or_404(institutions_visible_to(user).where(Institution.id == institution_id))
+    _check_version(inst, data.version.data)
+    change = services.update_institution(inst, actor=user, data=_provided(data.to_data()))
+    out = institution_json(inst)
+    out["change_request_id"] = change.id if change else None
+    return out
+
+
+@operation("/institutions/<int:institution_id>/events", "POST", summary="机构审批事件（submit、county_approve…）",
+           tag="institutions", body=ApiRegistryEventForm, responses={200: ("新状态下的机构", INSTITUTION_SCHEMA)},
+           errors=(403, 404, 409))
+def institution_event(user, institution_id, data):
+    inst = one_visible_or_404(institutions_visible_to(user).where(Institution.id == institution_id))
+    return institution_json(_fire(inst, user, data))
+
+
+def _fire(entry, user, data):
+    _check_version(entry, data.version.data)
+    event = data.event.data
+    from workflows.approval import APPROVAL_EVENTS
+
+    if event not in APPROVAL_EVENTS:
+        raise ValidationFailed(fields={"event": [_("未知事件：%(e)s", e=event)]})
+    return services.advance_entry(entry, actor=user, event=event, reason=data.reason.data or "",
+                                  comment=data.comment.data or "", reason_code=data.reason_code.data or None,
+                                  statement=data.statement.data or "", accept_pledges=bool(data.accept_pledges.data),
+                                  signer_name=data.signer_name.data or "")
+
+
+# --- talents -----------------------------------------------------------------------------------------------
+
+@operation("/talents", "POST", summary="人才登记：本人登记，或机构管理员登记本机构人员", tag="talents", body=TalentForm,
+           responses={201: ("已建立草稿", TALENT_SCHEMA)})
+def create_talent(user, data):
+    return talent_json(services.create_talent(actor=user, data=data.to_data())), 201
+
+
+@operation("/talents", "GET", summary="管辖范围内的人才", tag="talents", query=RegistryListQuery,
+           responses={200: ("人才列表", _page_schema(TALENT_SCHEMA))})
+def list_talents(user, query):
+    return _list(talents_visible_to(user), Talent, query, talent_json)
+
+
+@operation("/talents/<int:talent_id>", "GET", summary="人才详情（身份证号默认脱敏；reveal=id_number 需理由并记录）",
+           tag="talents", query=RevealQuery, responses={200: ("人才", TALENT_SCHEMA)}, errors=(403, 404))
+def get_talent(user, talent_id, query):
+    talent = one_visible_or_404(talents_visible_to(user).where(Talent.id == talent_id))
+    reveal = query.reveal.data == "id_number"
+    if reveal:
+        services.reveal_id_number(talent, actor=user, reason=query.reason.data or "")
+    return talent_json(talent, reveal=reveal)
+
+
+@operation("/talents/<int:talent_id>", "PATCH", summary="修改人才登记信息", tag="talents", body=ApiTalentPatchForm,
+           responses={200: ("人才", TALENT_SCHEMA)}, errors=(403, 404, 409))
+def patch_talent(user, talent_id, data):
+    talent = one_visible_or_404(talents_visible_to(user).where(Talent.id == talent_id))
+    _check_version(talent, data.version.data)
+    services.update_talent(talent, actor=user, data=_provided(data.to_data()))
+    return talent_json(talent)
+
+
+@operation("/talents/<int:talent_id>/events", "POST", summary="人才审批事件", tag="talents",
+           body=ApiRegistryEventForm, responses={200: ("新状态下的人才", TALENT_SCHEMA)}, errors=(403, 404, 409))
+def talent_event(user, talent_id, data):
+    talent = one_visible_or_404(talents_visible_to(user).where(Talent.id == talent_id))
+    return talent_json(_fire(talent, user, data))
+
+
+__all__ = ["scope_of"]

@@ -1,0 +1,14 @@
+"""The service items of DESIGN §3.4 (the nine items of the 2020 工作规范). Their Chinese names are the
+values the API exchanges (DESIGN §4: "service_types (item names of §3.4)")."""
+
+SERVICE_ITEMS = (
+    "服药训练",
+    "预防复发训练",
+    "躯体管理训练",
+    "生活技能训练",
+    "社交技能训练",
+    "职业康复训练",
+    "心理康复",
+    "同伴支持",
+    "家庭支持",
+)

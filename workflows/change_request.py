@@ -1,0 +1,69 @@
+"""Change requests for key fields of a listed institution (DESIGN §2.1): the county re-checks them
+while the institution stays listed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows.engine import Flow, available, fire
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+CHANGE_STATES = [PENDING, APPROVED, REJECTED]
+
+CHANGE_TRANSITIONS: list[dict] = [
+    {"trigger": "approve_change", "source": PENDING, "dest": APPROVED,
+     "conditions": ["is_county", "not_requester", "entry_still_listed"]},
+    {"trigger": "reject_change", "source": PENDING, "dest": REJECTED,
+     "conditions": ["is_county", "not_requester", "has_reason"]},
+    {"trigger": "cancel_change", "source": PENDING, "dest": REJECTED,
+     "conditions": ["is_requester_side"]},
+]
+
+
+@dataclass(frozen=True)
+class ChangeParty:
+    user_id: int | None
+    county: bool = False
+    owner: bool = False
+
+
+class ChangeFlow(Flow):
+    gating = frozenset({"is_county", "not_requester", "is_requester_side"})
+
+    def __init__(self, change, party: ChangeParty, *, requested_by_id: int | None, entry_listed: bool):
+        super().__init__()
+        self.change, self.party = change, party
+        self.requested_by_id, self.entry_listed = requested_by_id, entry_listed
+
+    @property
+    def state(self):
+        return str(self.change.state)
+
+    @state.setter
+    def state(self, value):
+        self.change.state = value
+
+    def is_county(self, data):
+        return self.party.county
+
+    def not_requester(self, data):
+        return self.party.user_id is not None and self.party.user_id != self.requested_by_id
+
+    def is_requester_side(self, data):
+        return self.party.owner
+
+    def entry_still_listed(self, data):
+        return self.entry_listed
+
+    def has_reason(self, data):
+        return bool((data.get("reason") or "").strip())
+
+
+def fire_change(change, action: str, party: ChangeParty, *, requested_by_id, entry_listed: bool, **data):
+    flow = ChangeFlow(change, party, requested_by_id=requested_by_id, entry_listed=entry_listed)
+    return fire(flow, states=CHANGE_STATES, table=CHANGE_TRANSITIONS, action=action, **data)
+
+
+def change_actions(change, party: ChangeParty, *, requested_by_id, entry_listed: bool) -> list[str]:
+    flow = ChangeFlow(change, party, requested_by_id=requested_by_id, entry_listed=entry_listed)
+    return available(flow, table=CHANGE_TRANSITIONS)
