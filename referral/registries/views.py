@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from forms.registries import (EXIT_REASONS, ChangeDecisionForm, EventForm, InstitutionForm, LicenceForm,
@@ -27,11 +28,11 @@ from referral.web import apply_errors, paginate
 from workflows.approval import APPROVAL_EVENTS, ApprovalState
 
 EVENT_LABELS = {
-    "submit": "提交审核", "county_approve": "县级初核通过", "county_return": "退回修改（县级）",
-    "county_reject": "不予通过（县级）", "city_confirm": "市级确认入库", "city_return": "退回修改（市级）",
-    "city_reject": "不予通过（市级）", "suspend": "暂停接收转介", "reinstate": "恢复", "propose_removal": "提出移出",
-    "submit_statement": "提交陈述申辩", "remove": "决定移出", "withdraw_removal": "撤回移出程序",
-    "withdraw": "主动退出", "revoke": "撤销入库",
+    "submit": _l("提交审核"), "county_approve": _l("县级初核通过"), "county_return": _l("退回修改（县级）"),
+    "county_reject": _l("不予通过（县级）"), "city_confirm": _l("市级确认入库"), "city_return": _l("退回修改（市级）"),
+    "city_reject": _l("不予通过（市级）"), "suspend": _l("暂停接收转介"), "reinstate": _l("恢复"),
+    "propose_removal": _l("提出移出"), "submit_statement": _l("提交陈述申辩"), "remove": _l("决定移出"),
+    "withdraw_removal": _l("撤回移出程序"), "withdraw": _l("主动退出"), "revoke": _l("撤销入库"),
 }
 # Events that must carry a reason (the machine checks it too; the page says it up front).
 NEEDS_REASON = {"county_return", "county_reject", "city_return", "city_reject", "suspend", "propose_removal",
@@ -294,6 +295,10 @@ def _refuse(entry, event):
 
 def _render_event(entry, event, form, back):
     kind = "institution" if isinstance(entry, Institution) else "talent"
+    if event in NEEDS_REASON:
+        form.reason.flags.required = True  # the machine requires it; the label says so up front
+    if event == "submit" and not form.signer_name.data:
+        form.signer_name.data = current_user.name
     return render_template("registries/event.html", entry=entry, kind=kind, event=event, form=form, back=back,
                            label=EVENT_LABELS[event], needs_reason=event in NEEDS_REASON,
                            exit_reasons=EXIT_REASONS, signer_default=current_user.name,
