@@ -4,7 +4,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, DecimalField, Form, FormField, IntegerField, PasswordField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms import BaseForm
 from forms.fields import CreditCode, IdNumber, division_code, phone
@@ -31,7 +31,7 @@ class CountyCodesField(MultiCheckboxField):
     def pre_validate(self, form):
         bad = [code for code in (self.data or []) if not (len(code) == 6 and code.isdigit())]
         if bad:
-            raise ValueError(_l("行政区划代码应为 6 位数字：%(codes)s", codes="、".join(bad)))
+            raise ValidationError(_l("行政区划代码应为 6 位数字：%(codes)s", codes="、".join(bad)))
 
 
 class ContactForm(Form):

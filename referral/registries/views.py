@@ -14,6 +14,7 @@ from forms.registries import (EXIT_REASONS, ChangeDecisionForm, EventForm, Insti
                               SignupForm, TalentForm, TrainingForm)
 from referral.attachments.models import Attachment
 from referral.attachments.services import open_attachment, store_upload
+from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
@@ -215,9 +216,14 @@ def attachment(institution_id: int, attachment_id: int):
     if att is None:
         abort(404)
     opened = open_attachment(att)
+    # A licence scan shows the legal representative's details: each download is on the record.
+    record("attachment.download", "institution", inst.id, actor=current_user, division_code=inst.division_code,
+           attachment_id=att.id, kind=att.kind)
+    db.session.commit()
     response = send_file(opened.path, mimetype=opened.content_type, as_attachment=opened.as_attachment,
-                         download_name=opened.download_name, max_age=0)
+                         download_name=opened.download_name, max_age=0, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 

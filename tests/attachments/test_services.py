@@ -27,10 +27,7 @@ from referral.errors import Conflict, ValidationFailed
 
 
 @pytest.fixture
-def root(app, db, tmp_path):
-    # Until the migration for `attachments` exists, the migrated test schema lacks the table.
-    # This line goes away once the migration exists.
-    Attachment.__table__.create(db.engine, checkfirst=True)
+def root(app, tmp_path):
     root = tmp_path / "attachment-store"
     app.config["ATTACHMENT_ROOT"] = str(root)
     return root
