@@ -1,7 +1,16 @@
 """Shared fields and validators."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, widgets
 from wtforms.validators import Optional, Regexp
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes; rendered as one <fieldset> with a <legend> (see _macros/forms.html)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+    grouped = True
 
 division_code = Regexp(r"^\d{6}$", message=_l("行政区划代码应为 6 位数字。"))
 

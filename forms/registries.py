@@ -3,11 +3,11 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, DecimalField, Form, FormField, IntegerField, PasswordField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
+                     SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms import BaseForm
-from forms.fields import CreditCode, IdNumber, division_code, phone
+from forms.fields import CreditCode, IdNumber, MultiCheckboxField, division_code, phone
 from referral.service_items import SERVICE_ITEMS
 
 LEGAL_FORMS = [("social_service_org", _l("社会服务机构（民办非企业单位）")), ("public_institution", _l("事业单位")),
@@ -17,11 +17,6 @@ TALENT_CATEGORIES = [("psychiatrist", _l("精神科医师")), ("nurse", _l("护�
                      ("social_worker", _l("社会工作者")), ("referral_staff", _l("转介服务人员")),
                      ("direct_service", _l("直接从事社区康复服务人员")), ("volunteer", _l("志愿者"))]
 EXIT_REASONS = [("qualification_lapsed", _l("资格失效")), ("misconduct", _l("违规违纪"))]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class CountyCodesField(MultiCheckboxField):

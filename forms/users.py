@@ -1,15 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from forms import BaseForm
-from forms.fields import optional_division
+from forms.fields import MultiCheckboxField, optional_division
 from referral.auth.permissions import ROLE_LABELS, Role
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def role_choices():

@@ -188,6 +188,10 @@ def register_request_hooks(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data
         return response
 
+    from referral.attachments.services import size_label
+
+    app.add_template_filter(size_label, "filesize")
+
     @app.context_processor
     def layout_context():
         from flask_babel import get_locale

@@ -93,13 +93,19 @@ def test_api_routes(client, users_by_role, target, method, url, allowed, ok, den
 
 def test_every_route_is_in_the_matrix(app):
     """A new route without a row here fails this test, so nobody forgets the access check."""
-    covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX}
+    from tests.registries.test_access import ROUTES_COVERED as registry_routes
+
+    covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>"}
+    names = {"<int:user_id>": "{target}", "<int:entry_id>": "{entry}", "<code>": "220102",
+             "<int:institution_id>": "{inst}", "<int:talent_id>": "{talent}", "<int:attachment_id>": "{att}",
+             "<int:change_id>": "{change}", "<event>": "withdraw", "<action>": "approve_change"}
     missing = []
     for rule in app.url_map.iter_rules():
-        path = rule.rule.replace("<int:user_id>", "{target}").replace("<int:entry_id>", "{entry}") \
-            .replace("<code>", "220102")
+        path = rule.rule
+        for placeholder, value in names.items():
+            path = path.replace(placeholder, value)
         if rule.rule not in public and path not in covered:
             missing.append(rule.rule)
     assert missing == []

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from forms.registries import (ApiInstitutionPatchForm, ApiRegistryEventForm, ApiSignupForm, ApiTalentPatchForm,
                               RegistryListQuery, RevealQuery, TalentForm)
 from referral.api.spec import operation
+from referral.auth.permissions import Permission
 from referral.divisions.models import within
 from referral.errors import Conflict, ValidationFailed
 from referral.extensions import db, limiter
@@ -15,7 +16,7 @@ from referral.registries import services
 from referral.registries.models import Institution, Talent
 from referral.registries.presenters import INSTITUTION_SCHEMA, TALENT_SCHEMA, institution_json, talent_json
 from referral.registries.queries import institutions_visible_to, talents_visible_to
-from referral.scoping import one_visible_or_404, scope_of
+from referral.scoping import one_visible_or_404
 
 
 def _page_schema(item):
@@ -112,7 +113,7 @@ def _fire(entry, user, data):
 # --- talents -----------------------------------------------------------------------------------------------
 
 @operation("/talents", "POST", summary="人才登记：本人登记，或机构管理员登记本机构人员", tag="talents", body=TalentForm,
-           responses={201: ("已建立草稿", TALENT_SCHEMA)})
+           permission=Permission.REGISTER_TALENT, responses={201: ("已建立草稿", TALENT_SCHEMA)})
 def create_talent(user, data):
     return talent_json(services.create_talent(actor=user, data=data.to_data())), 201
 
@@ -148,5 +149,3 @@ def talent_event(user, talent_id, data):
     talent = one_visible_or_404(talents_visible_to(user).where(Talent.id == talent_id))
     return talent_json(_fire(talent, user, data))
 
-
-__all__ = ["scope_of"]

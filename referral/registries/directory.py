@@ -4,11 +4,14 @@ publishes about itself appears here — never staff, cases or review history."""
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+import uuid
+
+from flask import jsonify, render_template, request, url_for
 from sqlalchemy import exists, select
 
 from forms.registries import DirectoryQuery
 from referral.divisions.models import Division, within
+from referral.errors import default_message
 from referral.extensions import db
 from referral.registries import bp
 from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
@@ -50,30 +53,49 @@ def _names(codes) -> dict[str, str]:
     return {d.code: d.full_name for d in db.session.scalars(select(Division).where(Division.code.in_(codes)))}
 
 
+# HSDS 3.0 wants UUIDs; uuid5 of our row ids keeps them stable from one export to the next.
+_HSDS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jingkang-referral.invalid/hsds")
+
+
+def _hsds_id(*parts) -> str:
+    return str(uuid.uuid5(_HSDS_NAMESPACE, "/".join(str(p) for p in parts)))
+
+
 def hsds_organization(inst: Institution, names: dict[str, str]) -> dict:
     """One HSDS 3.0 organization with its services, location, phone and service areas nested."""
-    oid = f"cn-jingkang-institution-{inst.id}"
-    location = {"id": f"{oid}-location", "location_type": "physical", "name": inst.name,
-                "addresses": [{"id": f"{oid}-address", "location_id": f"{oid}-location", "address_1": inst.address,
+    oid = _hsds_id("institution", inst.id)
+    location_id = _hsds_id("institution", inst.id, "location")
+    location = {"id": location_id, "location_type": "physical", "name": inst.name,
+                "addresses": [{"id": _hsds_id("institution", inst.id, "address"), "location_id": location_id,
+                               "address_1": inst.address,
                                "city": names.get(inst.division_code[:4] + "00", ""),
                                "region": names.get(inst.division_code, ""),
                                "state_province": names.get(inst.division_code[:2] + "0000", ""),
                                "postal_code": "", "country": "CN", "address_type": "physical"}]}
-    areas = [{"id": f"{oid}-area-{code}", "name": names.get(code, code), "extent_type": "other",
-              "extent": code, "description": "GB/T 2260"} for code in inst.service_area]
-    phones = [{"id": f"{oid}-phone", "number": inst.contact_phone, "type": "voice", "languages": []}] \
-        if inst.contact_phone else []
-    services = [{"id": f"{oid}-service-{i}", "organization_id": oid, "name": item, "status": "active",
-                 "description": item, "service_areas": areas, "phones": phones,
-                 "schedules": [{"id": f"{oid}-schedule-{i}", "description": inst.opening_hours}]
-                 if inst.opening_hours else [],
-                 "service_at_locations": [{"id": f"{oid}-sal-{i}", "service_id": f"{oid}-service-{i}",
-                                           "location_id": location["id"]}]}
-                for i, item in enumerate(inst.service_types, start=1)]
+    areas = [{"id": _hsds_id("institution", inst.id, "area", code), "name": names.get(code, code),
+              "extent_type": "text", "extent": code, "description": "GB/T 2260"} for code in inst.service_area]
+    phones = [{"id": _hsds_id("institution", inst.id, "phone"), "number": inst.contact_phone, "type": "voice",
+               "languages": []}] if inst.contact_phone else []
+    services = []
+    for item in inst.service_types:
+        sid = _hsds_id("institution", inst.id, "service", item)
+        services.append({
+            "id": sid, "organization_id": oid, "name": item, "status": "active", "description": item,
+            "service_areas": areas, "phones": phones,
+            "schedules": [{"id": _hsds_id(sid, "schedule"), "description": inst.opening_hours}]
+            if inst.opening_hours else [],
+            "service_at_locations": [{"id": _hsds_id(sid, "location"), "service_id": sid,
+                                      "location_id": location_id}]})
+    # The credit code is public (printed on every licence); HSDS 3.0 carries it as an identifier,
+    # tax_id being deprecated.
+    identifiers = [{"id": _hsds_id("institution", inst.id, "uscc"), "identifier_scheme": "CN-USCC",
+                    "identifier_type": "统一社会信用代码", "identifier": inst.credit_code}] if inst.credit_code else []
     return {"id": oid, "name": inst.name, "description": inst.description or inst.name,
             "legal_status": str(inst.legal_form) if inst.legal_form else None,
-            "tax_id": inst.credit_code, "phones": phones, "locations": [location], "services": services,
-            "contacts": [{"id": f"{oid}-contact", "name": inst.contact_name}] if inst.contact_name else []}
+            "organization_identifiers": identifiers, "phones": phones, "locations": [location],
+            "services": services,
+            "contacts": [{"id": _hsds_id("institution", inst.id, "contact"), "name": inst.contact_name}]
+            if inst.contact_name else []}
 
 
 @bp.get("/directory/")
@@ -87,11 +109,12 @@ def directory():
 
 @bp.get("/directory.json")
 def directory_json():
-    from referral.errors import ValidationFailed
-
     query = DirectoryQuery(formdata=request.args)
     if not query.validate():
-        raise ValidationFailed(fields=query.errors)
+        # Always JSON here: the app-wide handler picks HTML unless the client's Accept header asks for JSON.
+        fields = {name: [str(m) for m in messages] for name, messages in query.errors.items()}
+        return jsonify({"error": {"code": "validation_failed", "message": default_message(422),
+                                  "fields": fields}}), 422
     pagination = paginate(listed_institutions(query))
     return {"items": [public_json(i) for i in pagination.items], "page": pagination.page,
             "per_page": pagination.per_page, "total": pagination.total,

@@ -96,6 +96,14 @@ def training_hours_in(year: int):
             .group_by(TrainingRecord.talent_id).subquery())
 
 
+def training_hours_of(talent_id: int, year: int) -> Decimal:
+    from referral.extensions import db
+
+    total = db.session.scalar(select(func.coalesce(func.sum(TrainingRecord.hours), 0)).where(
+        TrainingRecord.talent_id == talent_id, TrainingRecord.date.between(date(year, 1, 1), date(year, 12, 31))))
+    return Decimal(total or 0)
+
+
 def training_shortfall(user, year: int):
     """Listed direct service staff in the user's scope with fewer than 20 training hours this year,
     with their hours — one query, fewest hours first."""

@@ -161,7 +161,11 @@ def missing_fields(entry) -> list[str]:
 # --- institutions ----------------------------------------------------------------------------------------
 
 def register_institution(*, username: str, password: str, admin_name: str, data: dict) -> tuple[User, Institution]:
-    """Public sign-up (DESIGN §2.1): a draft institution file and its institution_admin account."""
+    """Public sign-up (DESIGN §2.1): a draft institution file and its institution_admin account. The
+    service area starts as the institution's own county."""
+    data = dict(data)
+    if not data.get("service_area"):
+        data["service_area"] = [data["division_code"]]
     validate_institution_data(data)
     institution = Institution(state=ApprovalState.DRAFT, name=data["name"], division_code=data["division_code"])
     _apply_institution(institution, data)
@@ -315,6 +319,8 @@ def create_talent(*, actor, data: dict) -> Talent:
     data = dict(data)
     institution_id = data.pop("institution_id", None)
     if actor.has_role(Role.INSTITUTION_ADMIN):
+        if institution_id is not None and institution_id != actor.institution_id:
+            raise ValidationFailed(fields={"institution_id": [_("只能登记本机构的人员。")]})
         institution_id = actor.institution_id
     elif institution_id is not None:
         raise ValidationFailed(fields={"institution_id": [_("只有机构管理员可以登记本机构人员。")]})
@@ -384,6 +390,20 @@ def facts_for(entry, *, pledges: bool = False) -> Facts:
         statement_window_over=entry.state == ApprovalState.REMOVAL_PENDING and entry.due_date is not None
         and today > entry.due_date,
     )
+
+
+def dry_run(entry, *, actor, event: str):
+    """The error ``advance_entry`` would raise for this event (ignoring what the event's data would
+    add), or None. Fires the machine on a stand-in, so the entry itself never changes."""
+    from types import SimpleNamespace
+
+    stand_in = SimpleNamespace(state=entry.state)
+    data = {"reason": "-", "statement": "-", "reason_code": "misconduct"}
+    try:
+        fire_approval(stand_in, event, policies.party_for(actor, entry), facts_for(entry, pledges=True), **data)
+    except ActionRefused as exc:
+        return refusal_error(exc)
+    return None
 
 
 def available_actions(user, entry) -> list[str]:

@@ -3,7 +3,6 @@ call → commit → redirect or render."""
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required, login_user
 from forms.registries import (EXIT_REASONS, ChangeDecisionForm, EventForm, InstitutionForm, LicenceForm,
                               SignupForm, TalentForm, TrainingForm)
 from referral.attachments.models import Attachment
+from referral.calendar import today_in_china
 from referral.attachments.services import open_attachment, store_upload
 from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
@@ -22,10 +22,10 @@ from referral.extensions import db, limiter
 from referral.registries import bp, policies, services
 from referral.registries.models import ChangeRequest, ChangeState, Institution, Talent, TrainingRecord
 from referral.registries.queries import (change_request_queue, decisions_of, institutions_visible_to,
-                                         review_queue, talents_visible_to, training_hours_in, training_shortfall)
+                                         review_queue, talents_visible_to, training_hours_of, training_shortfall)
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
-from referral.web import apply_errors, paginate
+from referral.web import RowPage, apply_errors, paginate
 from workflows.approval import APPROVAL_EVENTS, ApprovalState
 
 EVENT_LABELS = {
@@ -74,8 +74,6 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignupForm()
-    division = form.division.data if form.division.data and len(form.division.data) == 6 else None
-    form.service_area.choices = _county_choices(division or "220000")
     if form.validate_on_submit():
         try:
             user, inst = services.register_institution(username=form.username.data, password=form.password.data,
@@ -232,6 +230,8 @@ def attachment(institution_id: int, attachment_id: int):
 @login_required
 def add_licence(institution_id: int):
     inst = _institution_or_404(institution_id)
+    if not policies.can_edit_entry(current_user, inst):
+        raise NotPermitted()
     form = LicenceForm()
     if not form.validate_on_submit():
         for field, messages in form.errors.items():
@@ -293,10 +293,10 @@ def _event_page(entry, event: str, back: str):
 
 
 def _refuse(entry, event):
-    if not (policies.is_owner(current_user, entry) or policies.is_county_official_for(current_user, entry)
-            or policies.is_city_official_for(current_user, entry)):
-        raise NotPermitted()
-    raise Conflict(_("当前状态下不能执行“%(e)s”。", e=EVENT_LABELS[event]))
+    """Why the event cannot happen for this user now: the machine's own refusal, so that the form page
+    and the POST (and the API) answer alike — 403 for the wrong person, 409 for the wrong state."""
+    exc = services.dry_run(entry, actor=current_user, event=event)
+    raise exc or Conflict(_("当前状态下不能执行“%(e)s”。", e=EVENT_LABELS[event]))
 
 
 def _render_event(entry, event, form, back):
@@ -308,7 +308,7 @@ def _render_event(entry, event, form, back):
     return render_template("registries/event.html", entry=entry, kind=kind, event=event, form=form, back=back,
                            label=EVENT_LABELS[event], needs_reason=event in NEEDS_REASON,
                            exit_reasons=EXIT_REASONS, signer_default=current_user.name,
-                           today=date.today(), dangerous=event in DANGEROUS)
+                           today=today_in_china(), dangerous=event in DANGEROUS)
 
 
 @bp.route("/institutions/<int:institution_id>/events/<event>", methods=["GET", "POST"])
@@ -362,9 +362,8 @@ def new_talent():
 @login_required
 def talent(talent_id: int):
     talent = _talent_or_404(talent_id)
-    year = date.today().year
-    hours = db.session.execute(db.select(training_hours_in(year).c.hours)
-                               .where(training_hours_in(year).c.talent_id == talent.id)).scalar() or 0
+    year = today_in_china().year
+    hours = training_hours_of(talent.id, year)
     training = db.session.scalars(db.select(TrainingRecord).where(TrainingRecord.talent_id == talent.id)
                                   .order_by(TrainingRecord.date.desc())).all()
     return render_template("registries/talent.html", talent=talent, mask=mask_id_number, training=training,
@@ -417,6 +416,8 @@ def reveal_talent(talent_id: int):
 @login_required
 def add_training(talent_id: int):
     talent = _talent_or_404(talent_id)
+    if not policies.can_edit_entry(current_user, talent):
+        raise NotPermitted()
     form = TrainingForm()
     if form.validate_on_submit():
         try:
@@ -440,8 +441,8 @@ def add_training(talent_id: int):
 @bp.get("/talents/training-shortfall")
 @permission_required(Permission.VIEW_REGISTRY)
 def training_shortfall_list():
-    year = request.args.get("year", type=int) or date.today().year
-    rows = paginate(training_shortfall(current_user, year))
+    year = request.args.get("year", type=int) or today_in_china().year
+    rows = RowPage(training_shortfall(current_user, year))
     return render_template("registries/shortfall.html", pagination=rows, year=year, mask=mask_id_number)
 
 

@@ -66,8 +66,9 @@ def fill_signup(page):
     label("所在县（区）代码").fill("220102")
     label("服药训练").check()
     label("社交技能训练").check()
-    # The service-area checkboxes are offered (the counties of 吉林省 until the division is known).
-    area = page.get_by_role("group", name="服务区域（县级）")
+    # The service-area checkboxes, if offered (the counties of 吉林省 until the division is known). Found by
+    # their field rather than by role=group: see test_service_area_checkboxes_form_a_named_group.
+    area = page.locator("div.field", has=page.locator("input[type=checkbox][name=service_area]"))
     if area.count():
         by_label(area, "长春市南关区").check()
         by_label(area, "长春市朝阳区").check()
@@ -104,6 +105,9 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     main = page.locator("main").inner_text()
     assert CREDIT_CODE in main and "长春市南关区 长春市南关区民康路 1 号" in main
     assert "服药训练" in main and "社交技能训练" in main
+    facts = page.locator("dl.facts")
+    # The service area starts as the institution's own county; more are added on the edit page.
+    assert facts.locator("dt:has-text('服务区域') + dd .tag").all_inner_texts() == ["长春市南关区"]
     # Only the licence scan is missing before submit.
     notice = page.get_by_role("note")
     assert notice.get_by_role("listitem").all_inner_texts() == ["登记证书或执业许可扫描件"]
@@ -198,3 +202,17 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert "0431-88880000" in row.inner_text()
     page.screenshot(path=SHOTS.format("directory"), full_page=True)
     assert blocking_violations(page) == [], "directory"
+
+
+def test_service_area_checkboxes_form_a_named_group(page, live_server, create_user, create_institution):
+    admin = create_user(Role.INSTITUTION_ADMIN, username="inst-admin", institution=create_institution())
+    page.goto(f"{live_server}/login")
+    by_label(page, "用户名").fill("inst-admin")
+    by_label(page, "密码").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/institutions/{admin.institution_id}/edit")
+    assert page.get_by_role("group", name="服务项目").count() == 1
+    area = page.get_by_role("group", name="服务区域（县级）")
+    assert area.count() == 1
+    assert area.get_by_role("checkbox", name="长春市朝阳区").count() == 1
+    assert blocking_violations(page) == []

@@ -13,7 +13,7 @@ from referral.extensions import db
 # A valid 统一社会信用代码 (checksum verified by python-stdnum) and a valid 身份证号.
 CREDIT_CODE = "91110108551385082Q"
 OTHER_CREDIT_CODE = "52220102MJ00000000"
-ID_NUMBER = "220102199001011234"
+ID_NUMBER = "220102199001011239"
 
 
 def png_bytes() -> bytes:
