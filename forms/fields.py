@@ -2,7 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 choices (tuples are deprecated there)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

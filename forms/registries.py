@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, DecimalField, Form, FormField, Int
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms import BaseForm
-from forms.fields import CreditCode, IdNumber, MultiCheckboxField, division_code, phone
+from forms.fields import CreditCode, IdNumber, MultiCheckboxField, division_code, options, phone
 from referral.service_items import SERVICE_ITEMS
 
 LEGAL_FORMS = [("social_service_org", _l("社会服务机构（民办非企业单位）")), ("public_institution", _l("事业单位")),
@@ -39,13 +39,13 @@ class InstitutionForm(BaseForm):
     credit_code = StringField(_l("统一社会信用代码"), validators=[Optional(), Length(min=18, max=18), CreditCode()],
                               description=_l("18 位，见登记证书或营业执照。"))
     registration_authority = StringField(_l("登记管理机关"), validators=[Optional(), Length(max=100)])
-    legal_form = SelectField(_l("法人类型"), choices=[("", _l("请选择"))] + LEGAL_FORMS, validators=[Optional()])
+    legal_form = SelectField(_l("法人类型"), choices=options([("", _l("请选择"))] + LEGAL_FORMS), validators=[Optional()])
     legal_representative = StringField(_l("法定代表人"), validators=[Optional(), Length(max=64)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=255)])
     division = StringField(_l("所在县（区）代码"), validators=[DataRequired(), division_code],
                            description=_l("地址所在县级行政区划的 6 位代码，如 220102（长春市南关区）。"))
     service_area = CountyCodesField(_l("服务区域（县级）"), choices=[], validate_choice=False)
-    service_types = MultiCheckboxField(_l("服务项目"), choices=[(s, s) for s in SERVICE_ITEMS])
+    service_types = MultiCheckboxField(_l("服务项目"), choices=options((s, s) for s in SERVICE_ITEMS))
     capacity = IntegerField(_l("日服务容量（人）"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
     free_places = IntegerField(_l("当前空余名额"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
     opening_hours = StringField(_l("开放时间"), validators=[Optional(), Length(max=200)],
@@ -97,7 +97,7 @@ class EventForm(BaseForm):
 
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])
     comment = TextAreaField(_l("意见"), validators=[Optional(), Length(max=2000)])
-    reason_code = SelectField(_l("原因"), choices=[("", "—")] + EXIT_REASONS, validators=[Optional()])
+    reason_code = SelectField(_l("原因"), choices=options([("", "—")] + EXIT_REASONS), validators=[Optional()])
     statement = TextAreaField(_l("陈述申辩"), validators=[Optional(), Length(max=8000)])
     accept_pledges = BooleanField(_l("我已阅读并接受服务承诺书和保密承诺书"))
     signer_name = StringField(_l("承诺人姓名"), validators=[Optional(), Length(max=64)])
@@ -116,7 +116,7 @@ class CertificateForm(Form):
 class TalentForm(BaseForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
     id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
-    category = SelectField(_l("人员类别"), choices=TALENT_CATEGORIES, validators=[DataRequired()])
+    category = SelectField(_l("人员类别"), choices=options(TALENT_CATEGORIES), validators=[DataRequired()])
     division = StringField(_l("工作所在县（区）代码"), validators=[DataRequired(), division_code])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
     certificate = FormField(CertificateForm, label=_l("资格证书"),
@@ -149,15 +149,6 @@ class ChangeDecisionForm(BaseForm):
     reason = TextAreaField(_l("意见或理由"), validators=[Optional(), Length(max=2000)])
 
 
-class RegistryFilterForm(BaseForm):
-    class Meta:
-        csrf = False
-
-    state = SelectField(_l("状态"), choices=[], validators=[Optional()], validate_choice=False)
-    division = StringField(_l("行政区划代码"), validators=[Optional(), division_code])
-    page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)])
-
-
 class AdminAccountForm(Form):
     name = StringField(_l("管理员姓名"), validators=[DataRequired(), Length(max=64)])
     username = StringField(_l("登录用户名"), validators=[
@@ -175,7 +166,7 @@ class ApiSignupForm(InstitutionForm):
 class ApiTalentPatchForm(TalentForm):
     name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
     id_number = StringField(_l("身份证号"), validators=[Optional(), Length(min=18, max=18), IdNumber()])
-    category = SelectField(_l("人员类别"), choices=[("", "")] + TALENT_CATEGORIES, validators=[Optional()])
+    category = SelectField(_l("人员类别"), choices=options([("", "")] + TALENT_CATEGORIES), validators=[Optional()])
     division = StringField(_l("工作所在县（区）代码"), validators=[Optional(), division_code])
     version = IntegerField(_l("版本"), validators=[Optional()])
 
@@ -194,9 +185,9 @@ class RegistryListQuery(BaseForm):
     class Meta:
         csrf = False
 
-    state = SelectField(_l("状态"), choices=[("", "")] + [(s, s) for s in (
+    state = SelectField(_l("状态"), choices=options([("", "")] + [(s, s) for s in (
         "draft", "county_review", "city_review", "returned", "rejected", "listed", "suspended", "removal_pending",
-        "removed", "withdrawn")], validators=[Optional()])
+        "removed", "withdrawn")]), validators=[Optional()])
     division = StringField(_l("行政区划代码"), validators=[Optional(), division_code])
     page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)])
     per_page = IntegerField(_l("每页条数"), validators=[Optional(), NumberRange(min=1, max=100)])
@@ -206,7 +197,7 @@ class RevealQuery(BaseForm):
     class Meta:
         csrf = False
 
-    reveal = SelectField(_l("显示完整字段"), choices=[("", ""), ("id_number", "id_number")], validators=[Optional()])
+    reveal = SelectField(_l("显示完整字段"), choices=options([("", ""), ("id_number", "id_number")]), validators=[Optional()])
     reason = StringField(_l("查看理由"), validators=[Optional(), Length(max=200)])
 
 
@@ -215,7 +206,7 @@ class DirectoryQuery(BaseForm):
         csrf = False
 
     division = StringField(_l("地区（行政区划代码）"), validators=[Optional(), division_code])
-    service_type = SelectField(_l("服务项目"), choices=[("", _l("全部"))] + [(s, s) for s in SERVICE_ITEMS],
+    service_type = SelectField(_l("服务项目"), choices=options([("", _l("全部"))] + [(s, s) for s in SERVICE_ITEMS]),
                                validators=[Optional()])
     has_free_places = BooleanField(_l("只看有空余名额的机构"))
     page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)])

@@ -3,12 +3,12 @@ from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from forms import BaseForm
-from forms.fields import MultiCheckboxField, optional_division
+from forms.fields import MultiCheckboxField, optional_division, options
 from referral.auth.permissions import ROLE_LABELS, Role
 
 
 def role_choices():
-    return [(r.value, ROLE_LABELS[r]) for r in Role]
+    return options((r.value, ROLE_LABELS[r]) for r in Role)
 
 
 class UserEditForm(BaseForm):

@@ -1,20 +1,29 @@
-"""The demo province: 吉林省 with 长春市 (南关区, 朝阳区) and 吉林市 (昌邑区, 船营区) — real GB/T 2260 codes
-— one institution, and one account per role. Later features add their objects here."""
+"""The demo province: 吉林省 with 长春市 (南关区, 朝阳区) and 吉林市 (昌邑区, 船营区) — real GB/T 2260 codes —
+one account per role, and institutions and talent in every approval state, each brought there through
+the real services and the approval machine (so the demo also exercises them)."""
 
 from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+from stdnum.cn import ric, uscc
+from werkzeug.datastructures import FileStorage
 
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.auth.services import create_user, set_user_active
+from referral.calendar import today_in_china
 from referral.divisions.models import Division
 from referral.divisions.services import import_divisions
 from referral.extensions import db
 from referral.registries.models import Institution
+from workflows.approval import ApprovalState
 
 PROVINCE = "220000"
-CITIES = {"220100": ("220102", "220104"), "220200": ("220202", "220204")}
 COUNTY = "220102"  # 长春市南关区: where the demo's county-level accounts work
-INSTITUTION_NAME = "南关区阳光家园精神障碍社区康复服务中心"
+MAIN_INSTITUTION = "南关区阳光家园精神障碍社区康复服务中心"
 
 # username, display name, role, division
 ACCOUNTS = (
@@ -24,31 +33,141 @@ ACCOUNTS = (
     ("demo-county", "南关区民政局 张敏", Role.COUNTY_OFFICIAL, COUNTY),
     ("demo-county-chaoyang", "朝阳区民政局 刘洋", Role.COUNTY_OFFICIAL, "220104"),
     ("demo-referral", "南关区转介服务人员 陈静", Role.REFERRAL_OFFICER, COUNTY),
-    ("demo-institution-admin", "阳光家园 赵磊", Role.INSTITUTION_ADMIN, None),
-    ("demo-institution-staff", "阳光家园 孙丽", Role.INSTITUTION_STAFF, None),
     ("demo-hospital", "长春市第六医院 周医生", Role.MEDICAL_ASSISTER, None),
     ("demo-community", "南关区某社区居委会 吴主任", Role.COMMUNITY_ASSISTER, None),
 )
 DISABLED_ACCOUNT = ("demo-disabled", "已停用账号示例", Role.REFERRAL_OFFICER, "220202")
 
+# name, county, the events that bring it to its state (None: the main institution's own path)
+INSTITUTIONS = (
+    ("南关区康馨日间照料站", COUNTY, ()),
+    ("南关区心晴工疗站", COUNTY, ("submit",)),
+    ("朝阳区同心康复家园", "220104", ("submit", "county_approve")),
+    ("南关区益康社会工作服务中心", COUNTY, ("submit", "county_return")),
+    ("南关区明德康复服务社", COUNTY, ("submit", "county_reject")),
+    ("南关区安宁康复站", COUNTY, ("submit", "county_approve", "city_confirm", "suspend")),
+    ("朝阳区怡心康复中心", "220104", ("submit", "county_approve", "city_confirm", "propose_removal")),
+    ("南关区原野康复驿站", COUNTY, ("submit", "county_approve", "city_confirm", "propose_removal",
+                                   "submit_statement", "remove")),
+    ("南关区晨光康复之家", COUNTY, ("submit", "county_approve", "city_confirm", "withdraw")),
+)
+# name, category, events (all employed by the main institution)
+TALENTS = (
+    ("孙丽", "direct_service", ("submit", "county_approve", "city_confirm")),
+    ("周凯", "psychiatrist", ("submit", "county_approve", "city_confirm")),
+    ("吴芳", "social_worker", ()),
+    ("郑涛", "nurse", ("submit",)),
+    ("冯雪", "rehab_technician", ("submit", "county_approve")),
+    ("陈晨", "volunteer", ("submit", "county_return")),
+    ("褚亮", "psychotherapist", ("submit", "county_reject")),
+    ("卫东", "direct_service", ("submit", "county_approve", "city_confirm", "suspend")),
+    ("蒋琴", "rehab_physician", ("submit", "county_approve", "city_confirm", "propose_removal")),
+    ("沈洁", "direct_service", ("submit", "county_approve", "city_confirm", "revoke")),
+    ("韩梅", "volunteer", ("submit", "county_approve", "city_confirm", "withdraw")),
+)
+REASONS = {"county_return": "请补充场地照片和消防验收材料。", "county_reject": "不具备法人资格。",
+           "suspend": "消防检查发现隐患，整改期间暂停接收转介。", "propose_removal": "年度抽查不合格。",
+           "remove": "陈述申辩理由不成立，整改不到位。", "revoke": "资格证书已过期未续。",
+           "submit_statement": "我们已于本月完成整改，附整改报告。"}
+
+
+def _credit_code(n: int) -> str:
+    base = f"522201026{n:08d}"[:17]  # 52 社会组织, 22 民政登记, 0102 南关区 — a well-formed, made-up code
+    return base + uscc.calc_check_digit(base)
+
+
+def _id_number(n: int, birth: str) -> str:
+    base = f"220102{birth}{n:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (235, 240, 245)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _institution_data(name: str, county: str, n: int) -> dict:
+    return {"name": name, "credit_code": _credit_code(n), "registration_authority": "长春市民政局",
+            "legal_form": "social_service_org", "legal_representative": "负责人" + str(n),
+            "address": f"民康路 {n} 号", "division_code": county, "service_area": [county],
+            "service_types": ["服药训练", "生活技能训练", "社交技能训练", "家庭支持"], "capacity": 30,
+            "free_places": 4 + n % 5, "opening_hours": "周一至周五 8:30-17:00", "premises_area": Decimal("260"),
+            "contact_name": "负责人" + str(n), "contact_phone": f"0431-8888{n:04d}",
+            "is_assessment_referral": n == 0, "grade": None, "description": ""}
+
 
 def seed(password_factory) -> list[tuple[str, str, str]]:
+    from referral.attachments.services import store_upload
+    from referral.registries import services
+
     if db.session.get(Division, PROVINCE) is None:
         import_divisions()
-    institution = db.session.scalar(db.select(Institution).where(Institution.name == INSTITUTION_NAME))
-    if institution is None:
-        institution = Institution(name=INSTITUTION_NAME, division_code=COUNTY)
-        db.session.add(institution)
-        db.session.flush()
-    credentials = []
+    credentials: list[tuple[str, str, str]] = []
+    users: dict[str, User] = {}
     for username, name, role, division in (*ACCOUNTS, DISABLED_ACCOUNT):
-        if db.session.scalar(db.select(User.id).where(User.username == username)) is not None:
+        existing = db.session.scalar(db.select(User).where(User.username == username))
+        if existing is not None:
+            users[username] = existing
             continue
         password = password_factory()
-        needs_institution = role in (Role.INSTITUTION_ADMIN, Role.INSTITUTION_STAFF)
-        user = create_user(actor=None, username=username, password=password, roles=[role], display_name=name,
-                           division_code=division, institution_id=institution.id if needs_institution else None)
-        if (username, name, role, division) == DISABLED_ACCOUNT:
-            set_user_active(user, actor=None, active=False)
+        users[username] = create_user(actor=None, username=username, password=password, roles=[role],
+                                      display_name=name, division_code=division)
+        if username == DISABLED_ACCOUNT[0]:
+            set_user_active(users[username], actor=None, active=False)
         credentials.append((username, password, role.value))
+
+    if db.session.scalar(db.select(Institution.id).where(Institution.name == MAIN_INSTITUTION)) is not None:
+        return credentials
+    deciders = {"county": users["demo-county"], "city": users["demo-city"]}
+    county_of = {COUNTY: users["demo-county"], "220104": users["demo-county-chaoyang"]}
+
+    def walk(entry, owner, events):
+        for event in events:
+            level = {"county_approve": "county", "county_return": "county", "county_reject": "county",
+                     "suspend": "county", "propose_removal": "county", "revoke": "county",
+                     "city_confirm": "city", "remove": "city"}.get(event)
+            actor = owner if level is None else (county_of[entry.division_code] if level == "county"
+                                                 else deciders["city"])
+            services.advance_entry(entry, actor=actor, event=event, reason=REASONS.get(event, ""),
+                                   statement=REASONS.get(event, ""), accept_pledges=event == "submit",
+                                   signer_name=owner.name,
+                                   reason_code="qualification_lapsed" if event == "revoke" else None)
+
+    def register(name, county, n, username, password):
+        admin, inst = services.register_institution(username=username, password=password,
+                                                    admin_name=f"{name[:4]}管理员", data=_institution_data(name, county, n))
+        store_upload(FileStorage(io.BytesIO(_png()), filename="登记证书.png"), owner_type="institution",
+                     owner_id=inst.id, kind="licence_scan", actor=admin, division_code=county)
+        return admin, inst
+
+    # The main institution: listed, with the demo institution admin and staff accounts.
+    password = password_factory()
+    main_admin, main = register(MAIN_INSTITUTION, COUNTY, 0, "demo-institution-admin", password)
+    credentials.append(("demo-institution-admin", password, Role.INSTITUTION_ADMIN.value))
+    walk(main, main_admin, ("submit", "county_approve", "city_confirm"))
+    password = password_factory()
+    create_user(actor=None, username="demo-institution-staff", password=password, roles=[Role.INSTITUTION_STAFF],
+                display_name="阳光家园 孙丽", institution_id=main.id)
+    credentials.append(("demo-institution-staff", password, Role.INSTITUTION_STAFF.value))
+
+    for n, (name, county, events) in enumerate(INSTITUTIONS, start=1):
+        admin, inst = register(name, county, n, f"demo-inst-{n}", password_factory())
+        walk(inst, admin, events)
+
+    for n, (name, category, events) in enumerate(TALENTS, start=1):
+        talent = services.create_talent(actor=main_admin, data={
+            "name": name, "id_number": _id_number(n, "19850615"), "category": category, "division_code": COUNTY,
+            "phone": f"1380431{n:04d}", "certificate_number": f"ZS2026{n:04d}" if category not in (
+                "direct_service", "volunteer", "referral_staff") else None,
+            "certificate_issuer": "吉林省卫生健康委员会", "certificate_valid_until": date(2029, 12, 31)})
+        walk(talent, main_admin, events)
+        if category == "direct_service" and talent.state == ApprovalState.LISTED:
+            # One meets the 20-hour rule, the other falls short (the shortfall list has someone on it).
+            hours = Decimal("24") if name == "孙丽" else Decimal("6")
+            services.add_training(talent, actor=main_admin, day=today_in_china() - timedelta(days=30), hours=hours,
+                                  provider="长春市精神卫生中心", topic="精神障碍社区康复基础")
+    db.session.flush()
     return credentials

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
+from forms.fields import options
 from forms.registries import (EXIT_REASONS, ChangeDecisionForm, EventForm, InstitutionForm, LicenceForm,
                               SignupForm, TalentForm, TrainingForm)
 from referral.attachments.models import Attachment
@@ -57,7 +58,7 @@ def _county_choices(province_code: str | None):
     rows = db.session.scalars(db.select(Division).where(Division.level == DivisionLevel.COUNTY,
                                                         Division.code.between(prefix + "0000", prefix + "9999"))
                               .order_by(Division.code)).all()
-    return [(d.code, d.full_name) for d in rows]
+    return options((d.code, d.full_name) for d in rows)
 
 
 def _entry_context(entry):

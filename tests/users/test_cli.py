@@ -71,3 +71,16 @@ def test_seed_demo_prints_random_passwords_and_they_work(app, db, tmp_path):
     assert len(set(passwords)) == len(passwords) and min(map(len, passwords)) >= 12
     saved = (tmp_path / "demo-credentials.txt").read_text(encoding="utf-8")
     assert all(password in saved for password in passwords)
+
+
+def test_seed_demo_has_registry_entries_in_every_state(app, db, tmp_path):
+    from referral.registries.models import Institution, Talent
+    from workflows.approval import ApprovalState
+
+    app.instance_path = str(tmp_path)
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    for model in (Institution, Talent):
+        states = set(db.session.scalars(db.select(model.state).distinct()))
+        assert states == set(ApprovalState), model
+    listed = db.session.scalars(db.select(Institution).where(Institution.state == ApprovalState.LISTED)).all()
+    assert {i.name for i in listed} == {"南关区阳光家园精神障碍社区康复服务中心"}
