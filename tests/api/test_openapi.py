@@ -77,3 +77,28 @@ def test_request_schemas_reject_what_the_api_rejects(client, document):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(payload, schema)
         assert client.post("/api/v1/tokens", json=payload).status_code == 422
+
+
+def test_registry_answers_match_the_documented_schemas(client, document, create_user):
+    """Sign-up, reads and an event of the registry API answer what the document says."""
+    from referral.auth.permissions import Role
+    from referral.auth.services import issue_token
+    from referral.extensions import db
+
+    signup = {"name": "宽城区心康中心", "credit_code": "52220102MJ00000000", "division": "220103",
+              "service_types": ["心理康复"], "capacity": 10, "free_places": 2,
+              "contact": {"name": "孙", "phone": "0431-5550000"},
+              "admin": {"name": "孙", "username": "xinkang", "password": "a long password"}}
+    created = client.post("/api/v1/institutions", json=signup)
+    _check(document, "/institutions", "post", created)
+    _check(document, "/institutions", "post", client.post("/api/v1/institutions", json={**signup, "capacity": -1}))
+    county = create_user(Role.COUNTY_OFFICIAL, division="220103")
+    token, _ = issue_token(db.session.merge(county))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    inst_id = created.get_json()["id"]
+    _check(document, "/institutions", "get", client.get("/api/v1/institutions", headers=headers))
+    _check(document, "/institutions/{institution_id}", "get", client.get(f"/api/v1/institutions/{inst_id}", headers=headers))
+    _check(document, "/institutions/{institution_id}/events", "post",
+           client.post(f"/api/v1/institutions/{inst_id}/events", json={"event": "county_approve"}, headers=headers))
+    _check(document, "/talents", "get", client.get("/api/v1/talents", headers=headers))
