@@ -169,5 +169,15 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
             hours = Decimal("24") if name == "孙丽" else Decimal("6")
             services.add_training(talent, actor=main_admin, day=today_in_china() - timedelta(days=30), hours=hours,
                                   provider="长春市精神卫生中心", topic="精神障碍社区康复基础")
+    # Supervision: a spot-check draw with one result, an evaluation, a public complaint being handled.
+    from referral.supervision import services as supervision
+
+    draw = supervision.draw_spot_checks(actor=users["demo-county"])
+    supervision.record_spot_check(draw.checks[0], actor=users["demo-county"], result="pass",
+                                  findings="服务记录完整，场地整洁，消防设施合格。")
+    supervision.add_evaluation(main, actor=users["demo-county"], period=f"{today_in_china().year - 1} 年度", score=91,
+                               conclusion="excellent", comment="服务规范，家属满意度高。")
+    complaint = supervision.file_complaint(main, content="周末不开放，家属接送不便，建议增加周六服务。")
+    supervision.act_on_complaint(complaint, actor=users["demo-county"], action="handle")
     db.session.flush()
     return credentials

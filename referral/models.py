@@ -48,3 +48,4 @@ def import_all_models():
     from referral.auth import models as _auth  # noqa: F401
     from referral.divisions import models as _divisions  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
+    from referral.supervision import models as _supervision  # noqa: F401

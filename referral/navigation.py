@@ -21,6 +21,7 @@ NAV = (
     NavItem("registries.queue", _l("待办审核"), Permission.REVIEW_REGISTRY),
     NavItem("registries.institutions", _l("机构库"), Permission.VIEW_REGISTRY),
     NavItem("registries.talents", _l("人才库"), Permission.VIEW_REGISTRY),
+    NavItem("supervision.index", _l("监督评价"), Permission.VIEW_SUPERVISION),
     NavItem("registries.my_institution", _l("本机构"), Permission.OWN_INSTITUTION),
     NavItem("registries.directory", _l("机构名录"), None),
     NavItem("divisions.index", _l("行政区划"), Permission.VIEW_DIVISIONS),

@@ -76,17 +76,20 @@ class Permission(enum.StrEnum):
     REVIEW_REGISTRY = "review_registry"  # county pre-check / city confirmation queues
     OWN_INSTITUTION = "own_institution"  # the institution file one works for
     REGISTER_TALENT = "register_talent"  # self-registration, or an admin registering staff
+    VIEW_SUPERVISION = "view_supervision"  # spot checks, evaluations, complaints of one's area
+    SUPERVISE = "supervise"  # draw spot checks, record results, evaluate, handle complaints (county)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION,
-                                            Permission.REGISTER_TALENT},
+                                            Permission.REGISTER_TALENT, Permission.SUPERVISE},
     Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
-                                       Permission.VIEW_REGISTRY}),
+                                       Permission.VIEW_REGISTRY, Permission.VIEW_SUPERVISION}),
     Role.CITY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
-                                   Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY}),
+                                   Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION}),
     Role.COUNTY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
-                                     Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY}),
+                                     Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
+                                     Permission.SUPERVISE}),
     Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT}),
     Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
     Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),

@@ -1,0 +1,1 @@
+from tests.registries.conftest import draft, officials  # noqa: F401  (the registry fixtures, reused)
