@@ -30,6 +30,15 @@ def _supervisor(user, institution) -> Supervisor:
     return Supervisor(user.id, county=is_county_official_for(user, institution))
 
 
+def _refusal(exc: ActionRefused, field: str, message: str, conflict: str):
+    """The machine's refusal as the error the user sees: who (403), missing text (422), or state (409)."""
+    if exc.reason == "is_county":
+        return NotPermitted()
+    if exc.reason in ("has_findings", "has_outcome"):
+        return ValidationFailed(fields={field: [message]})
+    return Conflict(conflict)
+
+
 def sample_size(population: int, share: Decimal, minimum: int) -> int:
     """ceil(share × population), at least ``minimum``, at most everyone."""
     return min(population, max(minimum, math.ceil(Decimal(population) * share)))
@@ -64,11 +73,7 @@ def record_spot_check(check: SpotCheck, *, actor, result: str, findings: str) ->
     try:
         fire_spot_check(check, _supervisor(actor, check.institution), result=result, findings=findings)
     except ActionRefused as exc:
-        if exc.reason == "is_county":
-            raise NotPermitted() from exc
-        if exc.reason == "has_findings":
-            raise ValidationFailed(fields={"findings": [_("请填写检查发现。")]}) from exc
-        raise Conflict(_("该抽查已记录结果。")) from exc
+        raise _refusal(exc, "findings", _("请填写检查发现。"), _("该抽查已记录结果。")) from exc
     check.findings, check.checked_by_id, check.checked_at = findings.strip(), actor.id, utcnow()
     record(f"spot_check.{check.state}", "institution", check.institution_id, actor=actor,
            division_code=check.institution.division_code, spot_check=check.id, findings=findings.strip())
@@ -113,11 +118,7 @@ def act_on_complaint(complaint: Complaint, *, actor, action: str, outcome: str =
     try:
         fire_complaint(complaint, action, _supervisor(actor, complaint.institution), outcome=outcome)
     except ActionRefused as exc:
-        if exc.reason == "is_county":
-            raise NotPermitted() from exc
-        if exc.reason == "has_outcome":
-            raise ValidationFailed(fields={"outcome": [_("请填写处理结果。")]}) from exc
-        raise Conflict(_("该投诉的状态已变化，请刷新。")) from exc
+        raise _refusal(exc, "outcome", _("请填写处理结果。"), _("该投诉的状态已变化，请刷新。")) from exc
     complaint.handled_by_id = actor.id
     if action == "resolve":
         complaint.outcome, complaint.resolved_at = outcome.strip(), utcnow()
