@@ -28,6 +28,8 @@ system-deps:
 	./scripts/install-system-deps.sh
 
 # SQLite by default; set TEST_DATABASE_URL=postgresql://… to run the same suite on PostgreSQL.
+# Two workers (pytest-xdist): each SQLite test has its own file, each PostgreSQL worker its own database.
+PYTEST_ARGS ?= -n 2
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

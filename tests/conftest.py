@@ -45,13 +45,33 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` …), created on
+    first use, so parallel workers never truncate each other's tables."""
+    if worker in ("", "master"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    from referral.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
+def migrated_database(tmp_path_factory, worker_id):
     """A database at the head revision. Yields a factory of per-test database URLs."""
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-        _migrate(TEST_DATABASE_URL)
-        yield lambda tmp_path: TEST_DATABASE_URL
+        url = _worker_database(TEST_DATABASE_URL, worker_id)
+        _reset_postgres(url)
+        _migrate(url)
+        yield lambda tmp_path: url
         return
     template = tmp_path_factory.mktemp("db") / "template.sqlite"
     _migrate(f"sqlite:///{template}")
@@ -87,7 +107,7 @@ def app(migrated_database, tmp_path):
         _db.session.commit()
         yield app
         _db.session.remove()
-        if TEST_DATABASE_URL:
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             tables = [t.name for t in _db.metadata.sorted_tables]
             with _db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -17,8 +17,9 @@ from referral.divisions.models import DivisionLevel
 from tests.conftest import TEST_DATABASE_URL
 
 
-def test_upgrade_empty_database_then_check_finds_nothing(tmp_path):
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'empty.sqlite'}"
+def test_upgrade_empty_database_then_check_finds_nothing(tmp_path, migrated_database):
+    # PostgreSQL: the session fixture upgraded this worker's empty database; SQLite: a new empty file.
+    url = migrated_database(tmp_path) if TEST_DATABASE_URL else f"sqlite:///{tmp_path / 'empty.sqlite'}"
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     runner = app.test_cli_runner()
     if not TEST_DATABASE_URL:  # PostgreSQL was migrated from empty by the session fixture already
