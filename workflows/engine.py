@@ -37,9 +37,17 @@ class Flow:
     event's data. Only gating conditions decide which buttons a user sees."""
 
     gating: frozenset[str] = frozenset()
+    # Conditions that only pick between transitions sharing one event (e.g. the assessment result): their
+    # failure is not the reason to report when another condition failed too.
+    selectors: frozenset[str] = frozenset()
 
     def __init__(self):
-        self.failed: str | None = None
+        self.failures: list[str] = []
+
+    @property
+    def failed(self) -> str | None:
+        reasons = [f for f in self.failures if f not in self.selectors] or self.failures
+        return reasons[0] if reasons else None
 
 
 def events_of(table: list[dict]) -> frozenset[str]:
@@ -50,8 +58,8 @@ def _conditions(flow: Flow, names, only=None):
     def wrap(name):
         def check(event) -> bool:
             ok = bool(getattr(flow, name)(event.kwargs))
-            if not ok and flow.failed is None:
-                flow.failed = name
+            if not ok:
+                flow.failures.append(name)
             return ok
 
         return check
@@ -68,7 +76,7 @@ def fire(flow: Flow, *, states, table: list[dict], action: str, **data) -> Fired
     # initial=<stored state>: the default 'initial' would overwrite the row's state when the model is added.
     Machine(model=flow, states=states, transitions=machine_table, initial=before, auto_transitions=False,
             send_event=True)
-    flow.failed = None
+    flow.failures = []
     try:
         done = flow.trigger(action, **data)
     except MachineError as exc:

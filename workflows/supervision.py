@@ -46,6 +46,7 @@ class Supervisor:
 
 class SupervisionFlow(Flow):
     gating = frozenset({"is_county"})
+    selectors = frozenset({"result_is_pass", "result_is_fail"})
 
     def __init__(self, row, states, supervisor: Supervisor):
         super().__init__()
