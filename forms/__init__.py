@@ -4,6 +4,7 @@ The same form classes validate the HTML pages and the JSON API (``referral.api.s
 body into form data and the form class into its OpenAPI schema), so the two cannot drift apart."""
 
 from flask_wtf import FlaskForm
+from wtforms import Form
 
 
 def strip(value):
@@ -21,3 +22,12 @@ class BaseForm(FlaskForm):
             if strip not in filters and not issubclass(unbound_field.field_class, FormField | FieldList):
                 unbound_field.kwargs["filters"] = [strip, *filters]
             return unbound_field.bind(form=form, **options)
+
+
+class SubForm(Form):
+    """A nested part of a form (FormField): plain WTForms, but with the same translated messages as
+    FlaskForm, so a nested field's error reads in Chinese too."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FlaskForm.Meta.get_translations(self, form)

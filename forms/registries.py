@@ -2,11 +2,11 @@
 (nested objects like ``contact`` are FormFields; lists are multi-selects)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, Form, FormField, IntegerField, PasswordField,
+from wtforms import (BooleanField, DateField, DecimalField, FormField, IntegerField, PasswordField,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
-from forms import BaseForm
+from forms import BaseForm, SubForm
 from forms.fields import CreditCode, IdNumber, MultiCheckboxField, division_code, options, phone
 from referral.service_items import SERVICE_ITEMS
 
@@ -29,7 +29,7 @@ class CountyCodesField(MultiCheckboxField):
             raise ValidationError(_l("行政区划代码应为 6 位数字：%(codes)s", codes="、".join(bad)))
 
 
-class ContactForm(Form):
+class ContactForm(SubForm):
     name = StringField(_l("联系人"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
 
@@ -107,7 +107,7 @@ class ApiEventForm(EventForm):
     event = StringField(_l("事件"), validators=[DataRequired(), Length(max=32)])
 
 
-class CertificateForm(Form):
+class CertificateForm(SubForm):
     number = StringField(_l("资格证书编号"), validators=[Optional(), Length(max=64)])
     issuer = StringField(_l("发证机关"), validators=[Optional(), Length(max=100)])
     valid_until = DateField(_l("有效期至"), validators=[Optional()])
@@ -149,7 +149,7 @@ class ChangeDecisionForm(BaseForm):
     reason = TextAreaField(_l("意见或理由"), validators=[Optional(), Length(max=2000)])
 
 
-class AdminAccountForm(Form):
+class AdminAccountForm(SubForm):
     name = StringField(_l("管理员姓名"), validators=[DataRequired(), Length(max=64)])
     username = StringField(_l("登录用户名"), validators=[
         DataRequired(), Length(min=3, max=64),

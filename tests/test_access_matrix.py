@@ -94,15 +94,17 @@ def test_api_routes(client, users_by_role, target, method, url, allowed, ok, den
 def test_every_route_is_in_the_matrix(app):
     """A new route without a row here fails this test, so nobody forgets the access check."""
     from tests.registries.test_access import ROUTES_COVERED as registry_routes
+    from tests.cases.test_access import ROUTES_COVERED as case_routes
     from tests.supervision.test_access import ROUTES_COVERED as supervision_routes
 
-    covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes
+    covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>"}
     names = {"<int:user_id>": "{target}", "<int:entry_id>": "{entry}", "<code>": "220102",
              "<int:institution_id>": "{inst}", "<int:talent_id>": "{talent}", "<int:attachment_id>": "{att}",
              "<int:change_id>": "{change}", "<event>": "withdraw", "<int:check_id>": "{check}",
-             "<int:complaint_id>": "{complaint}", "<reference>": "{reference}",
+             "<int:complaint_id>": "{complaint}", "<reference>": "{reference}", "<int:case_id>": "{case}",
+             "<receipt_no>": "{receipt}",
              "/supervision/complaints/{complaint}/<action>": "/supervision/complaints/{complaint}/handle",
              "<action>": "approve_change"}
     missing = []

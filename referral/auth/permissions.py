@@ -78,11 +78,13 @@ class Permission(enum.StrEnum):
     REGISTER_TALENT = "register_talent"  # self-registration, or an admin registering staff
     VIEW_SUPERVISION = "view_supervision"  # spot checks, evaluations, complaints of one's area
     SUPERVISE = "supervise"  # draw spot checks, record results, evaluate, handle complaints (county)
+    SUBMIT_APPLICATION = "submit_application"  # apply on a patient's behalf (assisters; officers enter any)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION,
-                                            Permission.REGISTER_TALENT, Permission.SUPERVISE},
+                                            Permission.REGISTER_TALENT, Permission.SUPERVISE,
+                                            Permission.SUBMIT_APPLICATION},
     Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                        Permission.VIEW_REGISTRY, Permission.VIEW_SUPERVISION}),
     Role.CITY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
@@ -90,11 +92,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                      Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
                                      Permission.SUPERVISE}),
-    Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT}),
+    Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT,
+                                      Permission.SUBMIT_APPLICATION}),
     Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
     Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
-    Role.MEDICAL_ASSISTER: frozenset(),
-    Role.COMMUNITY_ASSISTER: frozenset(),
+    Role.MEDICAL_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION}),
+    Role.COMMUNITY_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION}),
 }
 
 

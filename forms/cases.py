@@ -1,0 +1,172 @@
+"""Forms of the referral case. The same classes validate the HTML pages and the API (DESIGN §4 payload
+names: channel, applicant{…}, guardian{…}, needs, service_types, consent{signer, signed_at}; events carry
+reason, reason_code, comment, institution_id, result, assessment{…}, agreement{…}, follow_up{…})."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, DateTimeLocalField, FormField, IntegerField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from forms import BaseForm, SubForm
+from forms.fields import IdNumber, MultiCheckboxField, division_code, options, phone
+from referral.service_items import SERVICE_ITEMS
+
+CHANNELS = [("self", _l("本人或监护人申请")), ("medical", _l("医疗卫生机构协助申请")), ("other", _l("其他主体协助申请"))]
+SIGNERS = [("applicant", _l("申请人本人")), ("guardian", _l("监护人"))]
+DECLINE_REASONS = [("no_capacity", _l("名额已满")), ("outside_service_area", _l("不在服务区域")),
+                   ("needs_not_matched", _l("需求不匹配")), ("other", _l("其他"))]
+CLOSE_REASONS = [("goals_met", _l("康复目标达成")), ("voluntary_end", _l("本人自愿终止")), ("moved_away", _l("迁出服务区域")),
+                 ("medical_referral", _l("住院或转介医疗")), ("death", _l("死亡")), ("lost_contact", _l("失去联系")),
+                 ("agreement_expired", _l("协议期满")), ("unreachable", _l("无法联系"))]
+RESULTS = [("suitable", _l("适合社区康复")), ("unsuitable", _l("暂不适合"))]
+METHODS = [("phone", _l("电话")), ("visit", _l("上门")), ("at_institution", _l("到机构"))]
+
+
+def _aware(value):
+    """A time without a zone is China time (what people type); stored as UTC."""
+    from zoneinfo import ZoneInfo
+
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return value
+
+
+class PersonForm(SubForm):
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
+    id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
+    phone = StringField(_l("联系电话"), validators=[Optional(), phone])
+    address = StringField(_l("居住地址"), validators=[Optional(), Length(max=255)])
+    division = StringField(_l("居住地县（区）代码"), validators=[DataRequired(), division_code])
+
+
+class GuardianForm(SubForm):
+    name = StringField(_l("监护人姓名"), validators=[Optional(), Length(max=64)])
+    relation = StringField(_l("与申请人关系"), validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("监护人电话"), validators=[Optional(), phone])
+
+
+class ConsentForm(SubForm):
+    signer = SelectField(_l("知情同意签署人"), choices=options(SIGNERS), validators=[DataRequired()])
+    signed_at = DateTimeLocalField(_l("签署时间"), validators=[Optional()],
+                                   format=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
+
+
+class ApplicationForm(BaseForm):
+    channel = SelectField(_l("申请渠道"), choices=options(CHANNELS), validators=[DataRequired()])
+    assister_role = StringField(_l("协助人身份"), validators=[Optional(), Length(max=64)],
+                                description=_l("如：儿童主任、社区居委会、社会组织"))
+    applicant = FormField(PersonForm, label=_l("申请人"))
+    guardian = FormField(GuardianForm, label=_l("监护人"))
+    needs = TextAreaField(_l("康复需求"), validators=[DataRequired(), Length(max=4000)])
+    service_types = MultiCheckboxField(_l("希望获得的服务"), choices=options((s, s) for s in SERVICE_ITEMS))
+    consent = FormField(ConsentForm, label=_l("知情同意"))
+    consent_given = BooleanField(_l("我已阅读并同意：为办理社区康复转介，平台和承办机构可在必要范围内使用上述信息。"))
+
+    def to_data(self) -> dict:
+        a, g, c = self.applicant.form, self.guardian.form, self.consent.form
+        return {"channel": self.channel.data, "assister_role": self.assister_role.data or "",
+                "name": a.name.data, "id_number": a.id_number.data, "phone": a.phone.data or "",
+                "address": a.address.data or "", "division_code": a.division.data,
+                "guardian_name": g.name.data or "", "guardian_relation": g.relation.data or "",
+                "guardian_phone": g.phone.data or "", "needs": self.needs.data,
+                "service_types": list(self.service_types.data or []), "consent_signer": c.signer.data,
+                "consent_signed_at": _aware(c.signed_at.data)}
+
+
+class AssessmentForm(SubForm):
+    risk_grade = IntegerField(_l("危险性评估等级（0–5）"), validators=[Optional(), NumberRange(min=0, max=5)])
+    mental_state = TextAreaField(_l("精神状况与症状"), validators=[Optional(), Length(max=2000)])
+    insight = SelectField(_l("自知力"), choices=options([("", "—"), ("complete", _l("完全")), ("partial", _l("不全")),
+                                                         ("absent", _l("缺失"))]), validators=[Optional()])
+    medication_adherence = SelectField(_l("服药依从性"), choices=options([
+        ("", "—"), ("regular", _l("规律")), ("intermittent", _l("间断")), ("none", _l("不服药")),
+        ("not_needed", _l("医嘱无需服药"))]), validators=[Optional()])
+    physical_health = TextAreaField(_l("躯体健康"), validators=[Optional(), Length(max=2000)])
+    social_function = TextAreaField(_l("社会功能（个人生活料理、家务、工作、学习、社交）"), validators=[Optional(), Length(max=2000)])
+    family_support = TextAreaField(_l("家庭支持"), validators=[Optional(), Length(max=2000)])
+    needs_wishes = TextAreaField(_l("需求与意愿"), validators=[Optional(), Length(max=2000)])
+    sdss = IntegerField("SDSS（0–20）", validators=[Optional(), NumberRange(min=0, max=20)])
+    psp = IntegerField("PSP（0–100）", validators=[Optional(), NumberRange(min=0, max=100)])
+    gaf = IntegerField("GAF（0–100）", validators=[Optional(), NumberRange(min=0, max=100)])
+    adl = IntegerField("ADL（14–56）", validators=[Optional(), NumberRange(min=14, max=56)])
+    plan = TextAreaField(_l("康复计划或调整"), validators=[Optional(), Length(max=4000)])
+    next_review_date = DateField(_l("下次阶段性评估日期"), validators=[Optional()])
+
+
+class AgreementForm(SubForm):
+    start_date = DateField(_l("服务开始日期"), validators=[Optional()])
+    end_date = DateField(_l("服务结束日期"), validators=[Optional()])
+    service_items = MultiCheckboxField(_l("服务项目"), choices=options((s, s) for s in SERVICE_ITEMS))
+    form = StringField(_l("服务形式"), validators=[Optional(), Length(max=32)], description=_l("日间康复、居家上门、小组、个案"))
+    frequency = StringField(_l("服务频次"), validators=[Optional(), Length(max=64)])
+    signer_name = StringField(_l("乙方签字人"), validators=[Optional(), Length(max=64)])
+
+
+class FollowUpForm(SubForm):
+    method = SelectField(_l("回访方式"), choices=options([("", "—")] + METHODS), validators=[Optional()])
+    contact_person = StringField(_l("回访对象"), validators=[Optional(), Length(max=32)])
+    condition = TextAreaField(_l("目前情况"), validators=[Optional(), Length(max=2000)])
+    needs_service_again = BooleanField(_l("需要再次接受服务"))
+    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+
+
+class CaseEventForm(BaseForm):
+    """What any case event may carry; the machine decides what each event needs."""
+
+    verification = TextAreaField(_l("核实情况（身份、居住地、诊断与资格）"), validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=4000)])
+    reason_code = SelectField(_l("原因"), choices=options([("", "—")] + DECLINE_REASONS + CLOSE_REASONS),
+                              validators=[Optional()])
+    comment = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
+    institution_id = IntegerField(_l("转介机构"), validators=[Optional(), NumberRange(min=1)])
+    result = SelectField(_l("综合评估结论"), choices=options([("", "—")] + RESULTS), validators=[Optional()])
+    assessment = FormField(AssessmentForm, label=_l("评估"))
+    agreement = FormField(AgreementForm, label=_l("服务协议"))
+    follow_up = FormField(FollowUpForm, label=_l("回访"))
+
+    def to_event_data(self) -> dict:
+        data = {"verification": self.verification.data or "", "reason": self.reason.data or "",
+                "reason_code": self.reason_code.data or None, "comment": self.comment.data or "",
+                "institution_id": self.institution_id.data, "result": self.result.data or None}
+        a = self.assessment.form
+        if a.risk_grade.data is not None:
+            data["assessment"] = {f.short_name: f.data for f in a if f.data not in (None, "")}
+        g = self.agreement.form
+        if g.start_date.data and g.end_date.data:
+            data["agreement"] = {f.short_name: f.data for f in g}
+        elif g.start_date.data or g.end_date.data:
+            data["agreement"] = None  # half an agreement: the service reports the missing date
+        f = self.follow_up.form
+        if f.method.data:
+            data["follow_up"] = {x.short_name: x.data for x in f}
+        return data
+
+
+class ApiCaseEventForm(CaseEventForm):
+    event = StringField(_l("事件"), validators=[DataRequired(), Length(max=32)])
+    version = IntegerField(_l("版本"), validators=[Optional()])
+
+
+class CaseListQuery(BaseForm):
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("状态"), choices=options([("", "")] + [(s, s) for s in (
+        "applied", "returned", "not_registered", "registered", "referred", "assessing", "assessed", "in_service",
+        "closed", "completed", "withdrawn")]), validators=[Optional()])
+    division = StringField(_l("行政区划代码"), validators=[Optional(), division_code])
+    overdue = SelectField(_l("只看逾期"), choices=options([("", ""), ("1", "1"), ("0", "0")]), validators=[Optional()])
+    page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)])
+    per_page = IntegerField(_l("每页条数"), validators=[Optional(), NumberRange(min=1, max=100)])
+
+
+class PublicStatusQuery(BaseForm):
+    class Meta:
+        csrf = False
+
+    id_last4 = StringField(_l("身份证号后四位"), validators=[DataRequired(), Length(min=4, max=4)])
+
+
+class PublicWithdrawForm(BaseForm):
+    id_last4 = StringField(_l("身份证号后四位"), validators=[DataRequired(), Length(min=4, max=4)])
+    reason = TextAreaField(_l("撤回理由"), validators=[DataRequired(), Length(max=2000)])

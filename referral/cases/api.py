@@ -1,0 +1,141 @@
+"""/api/v1/cases and the public application endpoints (DESIGN §4)."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from forms.cases import ApiCaseEventForm, ApplicationForm, CaseListQuery, PublicStatusQuery, PublicWithdrawForm
+from forms.registries import RevealQuery
+from referral.api.spec import operation
+from referral.auth.permissions import Permission
+from referral.cases import services
+from referral.cases.models import Case
+from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
+from referral.cases.queries import cases_visible_to, history_of, overdue, serves_case
+from referral.divisions.models import within
+from referral.errors import Conflict, ValidationFailed
+from referral.extensions import db, limiter
+from referral.scoping import one_visible_or_404
+from workflows.case import CASE_EVENTS, CaseState
+
+# The seven statutory steps, as the public status shows them (DESIGN §3.1, S1 in the notes).
+STAGES = {
+    CaseState.APPLIED: _l("提出申请：等待初核登记"), CaseState.RETURNED: _l("申请已退回，请按要求补正"),
+    CaseState.NOT_REGISTERED: _l("不予登记"), CaseState.REGISTERED: _l("已登记：等待康复转介"),
+    CaseState.REFERRED: _l("已转介：等待机构接收"), CaseState.ASSESSING: _l("综合评估中"),
+    CaseState.ASSESSED: _l("评估完成：等待签订服务协议"), CaseState.IN_SERVICE: _l("服务提供中"),
+    CaseState.CLOSED: _l("已结案：回访中"), CaseState.COMPLETED: _l("已完成"), CaseState.WITHDRAWN: _l("已撤回"),
+}
+RECEIPT_SCHEMA = {"type": "object", "required": ["receipt_no"], "properties": {"receipt_no": {"type": "string"}}}
+STATUS_SCHEMA = {"type": "object", "required": ["receipt_no", "state", "stage"],
+                 "properties": {"receipt_no": {"type": "string"}, "state": {"type": "string"},
+                                "stage": {"type": "string"}}}
+
+
+def _case_or_404(user, case_id):
+    return one_visible_or_404(cases_visible_to(user).where(Case.id == case_id))
+
+
+def _json(user, case, reveal=False):
+    return case_json(case, reveal=reveal, identity=not case.is_minor or serves_case(user, case))
+
+
+@operation("/cases", "POST", summary="提交转介服务申请（协助人或转介服务人员代为录入）", tag="cases", body=ApplicationForm,
+           permission=Permission.SUBMIT_APPLICATION, responses={201: ("已受理", CASE_SCHEMA)})
+def create_case(user, data):
+    if not data.consent_given.data:
+        raise ValidationFailed(fields={"consent_given": [_("须经申请人或监护人知情同意。")]})
+    return _json(user, services.submit_application(actor=user, data=data.to_data())), 201
+
+
+@operation("/cases", "GET", summary="可见的个案（overdue=1 只看逾期）", tag="cases", query=CaseListQuery,
+           responses={200: ("个案列表", {"type": "object", "required": ["items", "total"], "properties": {
+               "items": {"type": "array", "items": CASE_SCHEMA}, "total": {"type": "integer"},
+               "page": {"type": "integer"}, "per_page": {"type": "integer"}}})})
+def list_cases(user, query):
+    stmt = cases_visible_to(user)
+    if query.state.data:
+        stmt = stmt.where(Case.state == query.state.data)
+    if query.division.data:
+        stmt = stmt.where(within(Case.division_code, query.division.data))
+    if query.overdue.data:
+        stmt = overdue(stmt, query.overdue.data == "1")
+    page = db.paginate(stmt.order_by(Case.due_date.is_(None), Case.due_date, Case.id), page=query.page.data or 1,
+                       per_page=query.per_page.data or 25, error_out=False, max_per_page=100)
+    return {"items": [_json(user, c) for c in page.items], "total": page.total, "page": page.page,
+            "per_page": page.per_page}
+
+
+@operation("/cases/<int:case_id>", "GET", summary="个案详情（证件号、电话默认脱敏；reveal=id_number 需理由并记录）",
+           tag="cases", query=RevealQuery, responses={200: ("个案", CASE_SCHEMA)}, errors=(403, 404))
+def get_case(user, case_id, query):
+    case = _case_or_404(user, case_id)
+    reveal = query.reveal.data == "id_number"
+    if reveal:
+        services.reveal_identity(case, actor=user, reason=query.reason.data or "")
+    return _json(user, case, reveal=reveal)
+
+
+@operation("/cases/<int:case_id>/history", "GET", summary="个案的全部事件记录", tag="cases",
+           responses={200: ("历史", HISTORY_SCHEMA)}, errors=(404,))
+def case_history(user, case_id):
+    case = _case_or_404(user, case_id)
+    return history_json(db.session.scalars(history_of(case.id)).all())
+
+
+@operation("/cases/<int:case_id>/events", "POST", summary="个案事件（register、refer、accept…）", tag="cases",
+           body=ApiCaseEventForm, responses={200: ("新状态下的个案", CASE_SCHEMA)}, errors=(403, 404, 409))
+def case_event(user, case_id, data):
+    case = _case_or_404(user, case_id)
+    if data.version.data is not None and data.version.data != case.version:
+        raise Conflict(_("该个案已被他人修改（版本 %(v)d），请刷新后重试。", v=case.version))
+    if data.event.data not in CASE_EVENTS:
+        raise ValidationFailed(fields={"event": [_("未知事件：%(e)s", e=data.event.data)]})
+    services.advance_case(case, actor=user, event=data.event.data, **data.to_event_data())
+    return _json(user, case)
+
+
+# --- public, no account --------------------------------------------------------------------------------------
+
+@operation("/public/applications", "POST", summary="公众在线申请（本人或监护人），返回受理号", tag="public",
+           body=ApplicationForm, auth=False, responses={201: ("已受理", RECEIPT_SCHEMA)}, errors=(429,))
+@limiter.limit("10 per hour")
+def public_apply(data):
+    if not data.consent_given.data:
+        raise ValidationFailed(fields={"consent_given": [_("须经申请人或监护人知情同意。")]})
+    case = services.submit_application(actor=None, data={**data.to_data(), "channel": "self"})
+    return {"receipt_no": case.receipt_no}, 201
+
+
+def _by_receipt(receipt_no: str, id_last4: str) -> Case:
+    """The case of this receipt number, if the last four ID characters match; otherwise 404 either way,
+    so a guess learns nothing about which receipt numbers exist."""
+    case = db.session.scalar(db.select(Case).where(Case.receipt_no == receipt_no.upper()))
+    expected = case.applicant_id_number[-4:].upper() if case else "----"
+    if not hmac.compare_digest(expected, (id_last4 or "").upper()) or case is None:
+        from flask import abort
+
+        abort(404)
+    return case
+
+
+@operation("/public/applications/<receipt_no>", "GET", summary="凭受理号和身份证号后四位查询进度（不含个人信息）",
+           tag="public", query=PublicStatusQuery, auth=False, responses={200: ("进度", STATUS_SCHEMA)}, errors=(404, 429))
+@limiter.limit("30 per hour")
+def public_status(receipt_no, query):
+    case = _by_receipt(receipt_no, query.id_last4.data)
+    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state])}
+
+
+@operation("/public/applications/<receipt_no>/withdraw", "POST", summary="申请人或监护人撤回申请（撤回知情同意）",
+           tag="public", body=PublicWithdrawForm, auth=False, responses={200: ("已撤回", STATUS_SCHEMA)},
+           errors=(404, 409, 429))
+@limiter.limit("10 per hour")
+def public_withdraw(receipt_no, data):
+    case = _by_receipt(receipt_no, data.id_last4.data)
+    services.advance_case(case, actor=None, event="withdraw", applicant=True, reason=data.reason.data)
+    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state])}
+

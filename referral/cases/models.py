@@ -1,0 +1,225 @@
+"""The referral case, its history, its referrals to institutions, and the records of each step."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, SmallInteger,
+                        String, Text, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from referral.extensions import db
+from referral.models import TimestampMixin, UTCDateTime, utcnow
+from workflows.case import CaseState
+from workflows.referral import ReferralState
+
+
+def _enum(cls, name, length=16):
+    return Enum(cls, native_enum=False, length=length, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e], name=name)
+
+
+class Channel(enum.StrEnum):
+    SELF = "self"  # 个人自愿申请 (the applicant or guardian, online, no account)
+    MEDICAL = "medical"  # 医疗卫生机构协助
+    OTHER = "other"  # 其他主体协助 (village/residents' committees, social organisations, 儿童主任 …)
+
+
+class ConsentSigner(enum.StrEnum):
+    APPLICANT = "applicant"
+    GUARDIAN = "guardian"
+
+
+# The referral's status values live with its machine (workflows/referral.py). ENDED: the case left the
+# institution (closed and followed up, transferred, withdrawn, found unsuitable).
+ReferralStatus = ReferralState
+
+
+_CLOSED = "'closed', 'completed'"
+
+
+class Case(TimestampMixin, db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"(state IN ({_CLOSED})) = (closed_at IS NOT NULL)", name="closed_iff_closed_at"),
+        CheckConstraint(f"state NOT IN ({_CLOSED}) OR close_reason_code IS NOT NULL", name="closed_has_reason"),
+        # A minor's case needs the guardian's consent (DESIGN §3.1).
+        CheckConstraint("NOT is_minor OR consent_signer = 'guardian'", name="minor_guardian_consent"),
+        CheckConstraint("state NOT IN ('referred', 'assessing', 'assessed', 'in_service') OR institution_id IS NOT NULL",
+                        name="with_an_institution"),
+        Index("ix_cases_division_state", "division_code", "state"),
+        Index("ix_cases_institution_state", "institution_id", "state"),
+        Index("ix_cases_id_number", "applicant_id_number"),
+        Index("ix_cases_due_date", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState, "casestate"), nullable=False, default=CaseState.APPLIED)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"), nullable=False)
+    assister_role: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # e.g. 儿童主任
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    # The residence county: the referral officer of this county registers and refers the case.
+    division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False)
+    applicant_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    applicant_id_number: Mapped[str] = mapped_column(String(18), nullable=False)
+    applicant_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    applicant_address: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    is_minor: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    guardian_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    guardian_relation: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    guardian_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    needs: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    service_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    consent_signer: Mapped[ConsentSigner] = mapped_column(_enum(ConsentSigner, "consentsigner"), nullable=False)
+    consent_signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # An open case of the same person in the same county: flagged and linked, not merged.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    next_review_date: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason_code: Mapped[str | None] = mapped_column(String(32))
+    closed_before_service: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                        server_default=text("false"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    division = relationship("Division", lazy="joined")
+    institution = relationship("Institution", lazy="joined")
+
+
+class CaseEvent(db.Model):
+    """Append-only history: one row per event, written in the same transaction as the state change."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
+    event: Mapped[str] = mapped_column(String(32), nullable=False)
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    actor_name: Mapped[str] = mapped_column(String(150), nullable=False, default="")
+    summary: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Referral(db.Model):
+    """One referral of a case to an institution and the institution's answer (DESIGN §3.1)."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint("status <> 'declined' OR decline_reason_code IS NOT NULL", name="declined_has_reason"),
+        Index("ix_referrals_institution_status", "institution_id", "status"),
+        Index("ix_referrals_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False)
+    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus, "referralstatus"), nullable=False,
+                                                   default=ReferralStatus.PENDING)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason_code: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Whether this referral holds one of the institution's free places (from accept until it ends).
+    holds_place: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+
+    institution = relationship("Institution", lazy="joined")
+
+
+class AssessmentKind(enum.StrEnum):
+    COMPREHENSIVE = "comprehensive"  # 综合评估
+    STAGED = "staged"  # 阶段性评估
+    CLOSING = "closing"  # 结案评估
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint("risk_grade BETWEEN 0 AND 5", name="risk_grade_range"),
+        CheckConstraint("sdss IS NULL OR sdss BETWEEN 0 AND 20", name="sdss_range"),
+        CheckConstraint("psp IS NULL OR psp BETWEEN 0 AND 100", name="psp_range"),
+        CheckConstraint("gaf IS NULL OR gaf BETWEEN 0 AND 100", name="gaf_range"),
+        CheckConstraint("adl IS NULL OR adl BETWEEN 14 AND 56", name="adl_range"),
+        Index("ix_assessments_case", "case_id", "assessed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"))
+    kind: Mapped[AssessmentKind] = mapped_column(_enum(AssessmentKind, "assessmentkind"), nullable=False)
+    result: Mapped[str | None] = mapped_column(String(16))  # suitable | unsuitable (comprehensive only)
+    risk_grade: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    domains: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    sdss: Mapped[int | None] = mapped_column(SmallInteger)
+    psp: Mapped[int | None] = mapped_column(SmallInteger)
+    gaf: Mapped[int | None] = mapped_column(SmallInteger)
+    adl: Mapped[int | None] = mapped_column(SmallInteger)
+    plan: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    next_review_date: Mapped[date | None] = mapped_column(Date)
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Agreement(db.Model):
+    """服务协议."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="dates_in_order"),
+                      Index("ix_agreements_case", "case_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False)
+    start_date: Mapped[date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[date] = mapped_column(Date, nullable=False)
+    service_items: Mapped[list] = mapped_column(JSON, nullable=False)
+    form: Mapped[str] = mapped_column(String(32), nullable=False, default="")  # 日间康复 / 居家上门 / 小组 / 个案
+    frequency: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    signer_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
+class ServiceRecord(db.Model):
+    __tablename__ = "service_records"
+    __table_args__ = (CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
+                      Index("ix_service_records_case_date", "case_id", "date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    item: Mapped[str] = mapped_column(String(32), nullable=False)
+    minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class FollowUp(db.Model):
+    """回访: scheduled at closure (DESIGN §3.2: 1 and 3 months), recorded when done."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (CheckConstraint("(done_at IS NULL) = (method IS NULL)", name="done_has_method"),
+                      Index("ix_follow_ups_case_due", "case_id", "due_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
+    due_date: Mapped[date] = mapped_column(Date, nullable=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    method: Mapped[str | None] = mapped_column(String(16))  # phone | visit | at_institution
+    contact_person: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    condition: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    needs_service_again: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                      server_default=text("false"))
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

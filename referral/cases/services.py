@@ -1,0 +1,361 @@
+"""Case services: applications from the three channels, and every event of the case machine with the
+record it leaves (referral, assessment, agreement, follow-up). Flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+from stdnum.cn import ric
+
+from referral.audit.services import record
+from referral.auth.permissions import Role
+from referral.calendar import add_working_days, deadlines_for, today_in_china
+from referral.cases.models import (Agreement, Assessment, AssessmentKind, Case, CaseEvent, Channel, ConsentSigner,
+                                   FollowUp, Referral, ReferralStatus, ServiceRecord)
+from referral.divisions.models import Division, DivisionLevel
+from referral.errors import Conflict, NotPermitted, ValidationFailed
+from referral.extensions import db
+from referral.models import utcnow
+from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
+from workflows.approval import ApprovalState
+from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseParty, CaseState, case_actions, fire_case
+from workflows.engine import ActionRefused
+from workflows.referral import fire_referral
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
+CHANNEL_OF_ROLE = {Role.MEDICAL_ASSISTER: Channel.MEDICAL, Role.COMMUNITY_ASSISTER: Channel.OTHER}
+
+# The clock that runs in each state (DESIGN §3.2), in working days from entering it.
+STATE_CLOCKS = {CaseState.APPLIED: "application_to_registered", CaseState.REGISTERED: "registered_to_referred",
+                CaseState.REFERRED: "referred_to_response", CaseState.ASSESSING: "accepted_to_assessed",
+                CaseState.ASSESSED: "assessed_to_agreement"}
+
+_WHO = {"is_referral_officer", "is_creator", "is_institution_member", "is_institution_staff", "is_follow_up_party",
+        "can_withdraw"}
+_FIELD_OF = {"has_reason": "reason", "has_verification": "verification", "has_decline_reason": "reason_code",
+             "has_close_reason": "reason_code", "has_early_close_reason": "reason_code", "has_assessment": "assessment",
+             "has_agreement": "agreement", "has_follow_up": "follow_up", "institution_eligible": "institution_id"}
+
+
+def refusal_error(exc: ActionRefused):
+    if exc.reason in _WHO:
+        return NotPermitted(_("您不能对该个案执行此操作。"))
+    if exc.reason in _FIELD_OF:
+        message = {"institution_eligible": _("该机构不符合转介条件（须在库、未暂停、服务本县、提供所需服务且有空余名额）。"),
+                   "has_reason": _("请填写理由。"), "has_verification": _("请填写核实情况。"),
+                   "has_decline_reason": _("请选择不接收的原因。"), "has_close_reason": _("请选择结案原因。"),
+                   "has_early_close_reason": _("该结案原因不适用于尚未接受服务的个案。")}.get(
+            exc.reason, _("缺少必填内容。"))
+        return ValidationFailed(message, fields={_FIELD_OF[exc.reason]: [message]})
+    return Conflict(_("当前状态不允许此操作，或个案已被他人修改。请刷新后重试。"))
+
+
+def new_receipt_no() -> str:
+    return "JK" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+
+
+def _deadlines(case: Case):
+    return deadlines_for(current_app.config, case.division_code)
+
+
+def is_minor(id_number: str, today: date | None = None) -> bool:
+    birth = ric.get_birth_date(id_number)
+    return birth + relativedelta(years=18) > (today or today_in_china())
+
+
+# --- who and what -------------------------------------------------------------------------------------------
+
+def case_party(user, case: Case, *, applicant: bool = False) -> CaseParty:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return CaseParty(None, applicant=applicant)
+    member = case.institution_id is not None and user.institution_id == case.institution_id
+    return CaseParty(
+        user.id,
+        referral_officer=user.has_role(Role.REFERRAL_OFFICER) and user.division_code == case.division_code,
+        institution_member=member and user.has_role(Role.INSTITUTION_ADMIN, Role.INSTITUTION_STAFF),
+        institution_staff=member and user.has_role(Role.INSTITUTION_STAFF),
+        creator=case.created_by_id is not None and case.created_by_id == user.id,
+        applicant=applicant,
+    )
+
+
+def eligible_institutions(case: Case):
+    """Institutions a case may be referred to (DESIGN §3.1 refer): listed (a suspended one is not),
+    serving the applicant's county, offering at least one needed service, with a free place."""
+    stmt = select(Institution).where(
+        Institution.state == ApprovalState.LISTED, Institution.free_places > 0,
+        exists().where(InstitutionServiceArea.institution_id == Institution.id,
+                       InstitutionServiceArea.division_code == case.division_code))
+    if case.service_types:
+        stmt = stmt.where(exists().where(InstitutionService.institution_id == Institution.id,
+                                         InstitutionService.service_type.in_(case.service_types)))
+    return stmt.order_by(Institution.free_places.desc(), Institution.name)
+
+
+def case_facts(case: Case, *, institution_id: int | None = None) -> CaseFacts:
+    eligible = False
+    if institution_id is not None:
+        eligible = db.session.scalar(eligible_institutions(case).where(Institution.id == institution_id)) is not None
+    left = db.session.scalar(select(func.count()).select_from(FollowUp).where(
+        FollowUp.case_id == case.id, FollowUp.done_at.is_(None))) or 0
+    return CaseFacts(institution_eligible=eligible, follow_ups_left=left,
+                     closed_before_service=case.closed_before_service)
+
+
+def available_actions(user, case: Case, *, applicant: bool = False) -> list[str]:
+    return case_actions(case, case_party(user, case, applicant=applicant), case_facts(case))
+
+
+# --- applications -------------------------------------------------------------------------------------------
+
+def submit_application(*, actor, data: dict) -> Case:
+    """提出申请 from any channel. The public (actor None) apply for themselves or as guardian; medical and
+    community assisters apply on a patient's behalf; a referral officer may enter any channel."""
+    errors: dict[str, list[str]] = {}
+    channel = Channel(data.get("channel") or Channel.SELF)
+    if actor is None and channel is not Channel.SELF:
+        errors.setdefault("channel", []).append(_("在线个人申请的渠道应为本人申请。"))
+    elif actor is not None and not actor.has_role(Role.REFERRAL_OFFICER):
+        expected = next((c for r, c in CHANNEL_OF_ROLE.items() if actor.has_role(r)), None)
+        if expected is None:
+            raise NotPermitted(_("您的角色不能代为提交申请。"))
+        if channel is not expected:
+            errors.setdefault("channel", []).append(_("您的角色对应的申请渠道是 %(c)s。", c=expected.value))
+    division = db.session.get(Division, data.get("division_code") or "")
+    if division is None or division.level is not DivisionLevel.COUNTY:
+        errors.setdefault("applicant.division", []).append(_("请填写申请人居住地的县级行政区划代码。"))
+    minor = is_minor(data["id_number"])
+    signer = ConsentSigner(data.get("consent_signer") or ConsentSigner.APPLICANT)
+    if minor and signer is not ConsentSigner.GUARDIAN:
+        errors.setdefault("consent.signer", []).append(_("申请人未满 18 周岁，须由监护人签署知情同意。"))
+    if (minor or signer is ConsentSigner.GUARDIAN) and not (data.get("guardian_name") and data.get("guardian_phone")):
+        errors.setdefault("guardian.name", []).append(_("请填写监护人姓名和电话。"))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    duplicate = db.session.scalar(select(Case.id).where(
+        Case.applicant_id_number == data["id_number"], Case.division_code == division.code,
+        Case.state.in_(OPEN_CASE_STATES)).order_by(Case.id).limit(1))
+    now = utcnow()
+    case = Case(receipt_no=new_receipt_no(), state=CaseState.APPLIED, channel=channel,
+                assister_role=data.get("assister_role") or "", created_by_id=getattr(actor, "id", None),
+                division_code=division.code, applicant_name=data["name"], applicant_id_number=data["id_number"],
+                applicant_phone=data.get("phone") or "", applicant_address=data.get("address") or "",
+                is_minor=minor, guardian_name=data.get("guardian_name") or "",
+                guardian_relation=data.get("guardian_relation") or "", guardian_phone=data.get("guardian_phone") or "",
+                needs=data.get("needs") or "", service_types=list(data.get("service_types") or []),
+                consent_signer=signer, consent_signed_at=data.get("consent_signed_at") or now,
+                duplicate_of_id=duplicate, applied_at=now, state_changed_at=now)
+    case.due_date = add_working_days(today_in_china(), _deadlines(case).application_to_registered)
+    db.session.add(case)
+    db.session.flush()
+    _history(case, "apply", None, CaseState.APPLIED, actor, {"channel": channel.value,
+                                                             "duplicate_of": duplicate})
+    record("case.apply", "case", case.id, actor=actor, division_code=case.division_code, channel=channel.value,
+           minor=minor, duplicate_of=duplicate)
+    db.session.flush()
+    return case
+
+
+def _history(case, event, source, dest, actor, summary):
+    db.session.add(CaseEvent(case_id=case.id, event=event, from_state=None if source is None else str(source),
+                             to_state=str(dest), actor_id=getattr(actor, "id", None),
+                             actor_name=getattr(actor, "name", "") or _("申请人（凭受理号）"), summary=summary))
+
+
+# --- the events ---------------------------------------------------------------------------------------------
+
+def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **data) -> Case:
+    """Fire one case event (DESIGN §3.1); the machine decides, then the step's record, the referral, the
+    free place, the clock, the history row and the audit entry are written in the same transaction."""
+    institution_id = data.get("institution_id")
+    party = case_party(actor, case, applicant=applicant)
+    facts = case_facts(case, institution_id=institution_id)
+    try:
+        fired = fire_case(case, event, party, facts, **data)
+    except ActionRefused as exc:
+        raise refusal_error(exc) from exc
+    case.state_changed_at = utcnow()
+    summary = {k: v for k, v in data.items() if k in ("reason", "reason_code", "verification", "result",
+                                                      "institution_id", "comment") and v}
+    # The state has changed but the fields that go with it (closed_at, institution …) not yet: nothing may
+    # reach the database in between, or its CHECK constraints rightly refuse the half-done row.
+    with db.session.no_autoflush:
+        getattr(_AFTER, event, lambda *a, **k: None)(case, actor, fired, summary=summary, **data)
+    case.due_date = _due_date(case)
+    _history(case, event, fired.source, fired.dest, actor, summary)
+    record(f"case.{event}", "case", case.id, actor=actor, division_code=case.division_code,
+           before={"state": str(fired.source)}, after={"state": str(fired.dest)}, **summary)
+    db.session.flush()
+    return case
+
+
+def _due_date(case: Case) -> date | None:
+    clock = STATE_CLOCKS.get(case.state)
+    if clock is not None:
+        return add_working_days(today_in_china(), getattr(_deadlines(case), clock))
+    if case.state == CaseState.IN_SERVICE:
+        return case.next_review_date
+    if case.state == CaseState.CLOSED:
+        return db.session.scalar(select(func.min(FollowUp.due_date)).where(FollowUp.case_id == case.id,
+                                                                          FollowUp.done_at.is_(None)))
+    return None
+
+
+def _current_referral(case: Case) -> Referral | None:
+    return db.session.scalar(select(Referral).where(Referral.case_id == case.id, Referral.status.in_(
+        [ReferralStatus.PENDING, ReferralStatus.ACCEPTED])).order_by(Referral.id.desc()).limit(1))
+
+
+def _leave_institution(case: Case, actor) -> None:
+    """The case leaves its institution: the referral ends and its place (if it held one) is freed."""
+    referral = _current_referral(case)
+    if referral is not None:
+        if referral.holds_place:
+            referral.institution.free_places += 1
+            referral.holds_place = False
+        fire_referral(referral, "ended")
+    case.institution_id = None
+
+
+def _assessment(case, actor, kind, data, *, result=None) -> Assessment:
+    payload = dict(data.get("assessment") or {})
+    try:
+        risk = int(payload.pop("risk_grade"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationFailed(fields={"assessment.risk_grade": [_("请填写危险性评估等级（0–5）。")]}) from exc
+    if not 0 <= risk <= 5:
+        raise ValidationFailed(fields={"assessment.risk_grade": [_("危险性评估等级应为 0–5。")]})
+    scales = {k: payload.pop(k, None) for k in ("sdss", "psp", "gaf", "adl")}
+    row = Assessment(case_id=case.id, institution_id=case.institution_id, kind=kind, result=result, risk_grade=risk,
+                     domains=payload, plan=payload.pop("plan", "") or "", assessed_by_id=actor.id, **scales)
+    db.session.add(row)
+    return row
+
+
+class _AFTER:
+    """What each event leaves behind, beyond the state: one function per event name."""
+
+    @staticmethod
+    def refer(case, actor, fired, *, institution_id, summary, **data):
+        case.institution_id = institution_id
+        db.session.add(Referral(case_id=case.id, institution_id=institution_id, referred_by_id=actor.id,
+                                note=data.get("comment") or ""))
+
+    @staticmethod
+    def accept(case, actor, fired, **data):
+        referral = _current_referral(case)
+        inst = referral.institution
+        if inst.free_places <= 0:
+            raise Conflict(_("本机构已没有空余名额，请选择不接收（名额已满）。"))
+        inst.free_places -= 1
+        referral.holds_place = True
+        fire_referral(referral, "accepted")
+        referral.responded_by_id, referral.responded_at = actor.id, utcnow()
+
+    @staticmethod
+    def decline(case, actor, fired, *, reason_code, **data):
+        referral = _current_referral(case)
+        fire_referral(referral, "declined")
+        referral.responded_by_id, referral.responded_at = actor.id, utcnow()
+        referral.decline_reason_code, referral.note = reason_code, data.get("reason") or ""
+        case.institution_id = None
+
+    @staticmethod
+    def assess(case, actor, fired, *, result, **data):
+        row = _assessment(case, actor, AssessmentKind.COMPREHENSIVE, data, result=result)
+        if result == "unsuitable":
+            _leave_institution(case, actor)
+        data["summary"]["risk_grade"] = row.risk_grade
+
+    @staticmethod
+    def sign_agreement(case, actor, fired, *, agreement, **data):
+        start, end = agreement["start_date"], agreement["end_date"]
+        if end < start:
+            raise ValidationFailed(fields={"agreement.end_date": [_("结束日期不能早于开始日期。")]})
+        db.session.add(Agreement(case_id=case.id, institution_id=case.institution_id, start_date=start, end_date=end,
+                                 service_items=list(agreement.get("service_items") or []),
+                                 form=agreement.get("form") or "", frequency=agreement.get("frequency") or "",
+                                 signer_name=agreement.get("signer_name") or case.applicant_name,
+                                 recorded_by_id=actor.id))
+        case.next_review_date = start + relativedelta(months=_deadlines(case).review_interval_months)
+
+    @staticmethod
+    def review(case, actor, fired, **data):
+        row = _assessment(case, actor, AssessmentKind.STAGED, data)
+        months = _deadlines(case).review_interval_months
+        row.next_review_date = (data.get("assessment") or {}).get("next_review_date") or \
+            today_in_china() + relativedelta(months=months)
+        case.next_review_date = row.next_review_date
+
+    @staticmethod
+    def transfer(case, actor, fired, **data):
+        _leave_institution(case, actor)
+        case.next_review_date = None
+
+    @staticmethod
+    def close(case, actor, fired, *, reason_code, **data):
+        before_service = fired.source == CaseState.REGISTERED
+        if not before_service:
+            _assessment(case, actor, AssessmentKind.CLOSING, data)
+            case.next_review_date = None
+        # An institution keeps the case for its follow-ups; the place is freed now.
+        referral = _current_referral(case)
+        if referral is not None and referral.holds_place:
+            referral.institution.free_places += 1
+            referral.holds_place = False
+        case.closed_at, case.close_reason_code, case.closed_before_service = utcnow(), reason_code, before_service
+        today = today_in_china()
+        for months in _deadlines(case).follow_up_months:
+            db.session.add(FollowUp(case_id=case.id, due_date=today + relativedelta(months=months)))
+
+    @staticmethod
+    def follow_up(case, actor, fired, *, follow_up, **data):
+        row = db.session.scalar(select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.done_at.is_(None))
+                                .order_by(FollowUp.due_date).limit(1))
+        row.done_at, row.method = utcnow(), follow_up.get("method") or "phone"
+        row.contact_person, row.condition = follow_up.get("contact_person") or "", follow_up.get("condition") or ""
+        row.needs_service_again = bool(follow_up.get("needs_service_again"))
+        row.note, row.recorded_by_id = follow_up.get("note") or "", actor.id
+        if fired.dest == CaseState.COMPLETED:
+            referral = _current_referral(case)
+            if referral is not None:
+                fire_referral(referral, "ended")
+
+    @staticmethod
+    def withdraw(case, actor, fired, **data):
+        _leave_institution(case, actor)
+        case.next_review_date = None
+
+    @staticmethod
+    def resubmit(case, actor, fired, *, corrections=None, **data):
+        for name in ("applicant_phone", "applicant_address", "needs", "guardian_name", "guardian_phone"):
+            if corrections and name in corrections:
+                setattr(case, name, corrections[name])
+
+
+def add_service_record(case: Case, *, actor, day: date, item: str, minutes: int, note: str = ""):
+    if case.state != CaseState.IN_SERVICE or not case_party(actor, case).institution_staff:
+        raise NotPermitted()
+    row = ServiceRecord(case_id=case.id, date=day, item=item, minutes=minutes, staff_id=actor.id, note=note)
+    db.session.add(row)
+    db.session.flush()
+    record("case.service_record", "case", case.id, actor=actor, division_code=case.division_code, item=item)
+    return row
+
+
+def reveal_identity(case: Case, *, actor, reason: str) -> None:
+    """The full 身份证号 and phone numbers: for the referral officer who verifies the application and the
+    institution serving the case, with a reason, recorded (DESIGN §1)."""
+    party = case_party(actor, case)
+    if not (party.referral_officer or party.institution_member):
+        raise NotPermitted(_("只有负责本个案的转介服务人员或承接机构可以查看完整信息。"))
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("请说明查看完整信息的理由。")]})
+    record("case.reveal_identity", "case", case.id, actor=actor, division_code=case.division_code,
+           reason=reason.strip())
+    db.session.flush()

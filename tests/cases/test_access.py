@@ -1,0 +1,64 @@
+"""Case routes × every role (and anonymous) → expected status. The case lives in 南关区 (220102), was
+applied for by the medical assister, and is with the institution of the institution roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from referral.auth.permissions import Role
+from referral.auth.services import issue_token
+from referral.cases import services
+from referral.extensions import db
+from tests.cases.conftest import application
+from tests.registries.test_access import ANON, by_role, objects  # noqa: F401  (fixture reused)
+
+# Who sees the case: the county's referral officer and county official, the institution it is with, the
+# assister who applied. Officials above the county and the sysadmin see statistics, not cases (404).
+SEES = {"referral_officer": 200, "county_official": 200, "institution_admin": 200, "institution_staff": 200,
+        "medical_assister": 200}
+API_MATRIX = [
+    ("POST", "/api/v1/cases", 401, by_role(403, medical_assister=422, community_assister=422, referral_officer=422)),
+    ("GET", "/api/v1/cases", 401, by_role(200)),
+    ("GET", "/api/v1/cases/{case}", 401, by_role(404, **SEES)),
+    ("GET", "/api/v1/cases/{case}/history", 401, by_role(404, **SEES)),
+    ("POST", "/api/v1/cases/{case}/events", 401,
+     by_role(404, referral_officer=403, county_official=403, institution_admin=200, institution_staff=200,
+             medical_assister=403)),
+    ("POST", "/api/v1/public/applications", 422, by_role(422)),
+    ("GET", "/api/v1/public/applications/{receipt}", 422, by_role(422)),
+    ("POST", "/api/v1/public/applications/{receipt}/withdraw", 422, by_role(422)),
+]
+ROUTES_COVERED = {u for _m, u, *_ in API_MATRIX}
+
+
+@pytest.fixture
+def case_ids(objects, users_by_role):
+    """A case referred to the institution (rows through the services, as the officer and assister)."""
+    from referral.auth.models import User
+
+    from referral.registries.models import InstitutionServiceArea
+
+    db.session.add(InstitutionServiceArea(institution_id=objects["inst"], division_code="220102"))
+    hospital = db.session.get(User, users_by_role[Role.MEDICAL_ASSISTER].id)
+    officer = db.session.get(User, users_by_role[Role.REFERRAL_OFFICER].id)
+    data = application()
+    case = services.submit_application(actor=hospital, data={
+        "channel": "medical", "name": "李明", "id_number": data["applicant"]["id_number"], "division_code": "220102",
+        "needs": "x", "service_types": [], "consent_signer": "applicant"})
+    services.advance_case(case, actor=officer, event="register", verification="已核实")
+    services.advance_case(case, actor=officer, event="refer", institution_id=objects["inst"])
+    db.session.commit()
+    return {"case": case.id, "receipt": case.receipt_no}
+
+
+@pytest.mark.parametrize(("method", "url", "anon", "expected"), API_MATRIX, ids=[f"{m} {u}" for m, u, *_ in API_MATRIX])
+@pytest.mark.parametrize("role", [ANON, *Role], ids=str)
+def test_case_api_routes(client, users_by_role, case_ids, method, url, anon, expected, role):
+    headers = {}
+    if role != ANON:
+        token, _ = issue_token(db.session.merge(users_by_role[role]))
+        db.session.commit()
+        headers["Authorization"] = f"Bearer {token}"
+    body = {"event": "accept"} if url.endswith("/events") else ({} if method == "POST" else None)
+    response = client.open(url.format(**case_ids), method=method, headers=headers, json=body)
+    assert response.status_code == (anon if role == ANON else expected[role]), response.get_json()

@@ -1,0 +1,183 @@
+"""A case through every step by the API, as each role in turn; places taken and freed; the errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from referral.calendar import add_working_days, today_in_china
+from referral.cases.models import Assessment, Case, FollowUp, Referral
+from referral.extensions import db
+from referral.registries.models import Institution
+from tests.cases.conftest import ADULT_ID, application, id_number
+
+
+def post_event(client, headers, case_id, **payload):
+    return client.post(f"/api/v1/cases/{case_id}/events", json=payload, headers=headers)
+
+
+def test_a_case_walks_every_step(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    created = client.post("/api/v1/cases", json=application(), headers=h["hospital"])
+    assert created.status_code == 201, created.get_json()
+    case = created.get_json()
+    assert case["state"] == "applied" and case["channel"] == "medical"
+    assert case["applicant"]["id_number"] == ADULT_ID[:6] + "********" + ADULT_ID[-4:]
+    assert case["due_date"] == add_working_days(today_in_china(), 5).isoformat() and case["working_days_left"] == 5
+    cid = case["id"]
+    places = people["inst"].free_places
+
+    steps = [
+        ("officer", {"event": "register", "verification": "身份证、户籍、出院小结已核实"}, "registered"),
+        ("officer", {"event": "refer", "institution_id": people["inst"].id}, "referred"),
+        ("inst_admin", {"event": "accept"}, "assessing"),
+        ("staff", {"event": "assess", "result": "suitable",
+                   "assessment": {"risk_grade": 1, "insight": "partial", "sdss": 8, "plan": "服药训练每周两次"}},
+         "assessed"),
+        ("staff", {"event": "sign_agreement", "agreement": {
+            "start_date": today_in_china().isoformat(),
+            "end_date": (today_in_china() + timedelta(days=180)).isoformat(),
+            "service_items": ["服药训练"], "form": "日间康复", "frequency": "每周两次", "signer_name": "李明"}},
+         "in_service"),
+        ("staff", {"event": "review", "assessment": {"risk_grade": 0, "plan": "增加社交技能训练"}}, "in_service"),
+        ("staff", {"event": "close", "reason_code": "goals_met", "assessment": {"risk_grade": 0}}, "closed"),
+        ("staff", {"event": "follow_up", "follow_up": {"method": "phone", "contact_person": "本人"}}, "closed"),
+        ("staff", {"event": "follow_up", "follow_up": {"method": "visit", "condition": "稳定"}}, "completed"),
+    ]
+    for who, payload, state in steps:
+        response = post_event(client, h[who], cid, **payload)
+        assert response.status_code == 200, (payload["event"], response.get_json())
+        assert response.get_json()["state"] == state
+        if payload["event"] == "accept":
+            db.session.expire_all()
+            assert db.session.get(Institution, people["inst"].id).free_places == places - 1
+        if payload["event"] == "close":
+            db.session.expire_all()
+            assert db.session.get(Institution, people["inst"].id).free_places == places
+    history = client.get(f"/api/v1/cases/{cid}/history", headers=h["officer"]).get_json()["items"]
+    assert [e["event"] for e in history] == ["apply"] + [p["event"] for _w, p, _s in steps]
+    assert [a.kind for a in db.session.scalars(db.select(Assessment).order_by(Assessment.id))] == \
+        ["comprehensive", "staged", "closing"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))) == 0
+
+
+def test_decline_and_refer_elsewhere(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "inst_admin")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    bad = post_event(client, h["inst_admin"], cid, event="decline")
+    assert bad.status_code == 422 and "reason_code" in bad.get_json()["error"]["fields"]
+    declined = post_event(client, h["inst_admin"], cid, event="decline", reason_code="no_capacity", reason="满员")
+    assert declined.get_json()["state"] == "registered" and declined.get_json()["institution_id"] is None
+    referral = db.session.scalars(db.select(Referral)).one()
+    assert (referral.status, referral.decline_reason_code) == ("declined", "no_capacity")
+    # The institution no longer sees the case.
+    assert client.get(f"/api/v1/cases/{cid}", headers=h["inst_admin"]).status_code == 404
+    again = post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    assert again.get_json()["state"] == "referred"
+    assert db.session.scalar(db.select(db.func.count()).select_from(Referral)) == 2
+
+
+def test_refer_only_to_an_eligible_institution(client, people, bearer, db):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    inst = db.session.get(Institution, people["inst"].id)
+    inst.free_places = 0
+    db.session.commit()
+    full = post_event(client, h["officer"], cid, event="refer", institution_id=inst.id)
+    assert full.status_code == 422 and "institution_id" in full.get_json()["error"]["fields"]
+
+
+def test_risk_gate_unsuitable_then_medical_referral_closure(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    post_event(client, h["inst_admin"], cid, event="accept")
+    no_reason = post_event(client, h["staff"], cid, event="assess", result="unsuitable", assessment={"risk_grade": 4})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["error"]["fields"]
+    back = post_event(client, h["staff"], cid, event="assess", result="unsuitable", reason="病情不稳定，需先就医",
+                      assessment={"risk_grade": 4})
+    assert back.get_json()["state"] == "registered"
+    closed = post_event(client, h["officer"], cid, event="close", reason_code="medical_referral")
+    assert closed.get_json()["state"] == "closed"
+    case = db.session.get(Case, cid)
+    assert case.closed_before_service and case.close_reason_code == "medical_referral"
+    # Follow-ups of a case closed before service are the officer's.
+    assert post_event(client, h["staff"], cid, event="follow_up", follow_up={"method": "phone"}).status_code == 404
+    assert post_event(client, h["officer"], cid, event="follow_up",
+                      follow_up={"method": "phone"}).get_json()["state"] == "closed"
+
+
+def test_errors_of_the_events_endpoint(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "other_officer", "staff")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    assert post_event(client, h["other_officer"], cid, event="register", verification="x").status_code == 404
+    assert post_event(client, h["officer"], cid, event="accept").status_code == 409
+    assert post_event(client, h["hospital"], cid, event="register", verification="x").status_code == 403
+    missing = post_event(client, h["officer"], cid, event="register")
+    assert missing.status_code == 422 and "verification" in missing.get_json()["error"]["fields"]
+    assert post_event(client, h["officer"], cid, event="to_registered").status_code == 422
+    assert post_event(client, h["officer"], cid, event="register", verification="x", version=99).status_code == 409
+
+
+def test_scope_of_cases(client, people, bearer):
+    h = {k: bearer(people[k]) for k in people if k not in ("inst",)}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    expected = {"hospital": 200, "officer": 200, "county": 200, "other_officer": 404, "other_county": 404,
+                "city": 404, "province": 404, "staff": 404, "inst_admin": 404, "community": 404}
+    for who, status in expected.items():
+        assert client.get(f"/api/v1/cases/{cid}", headers=h[who]).status_code == status, who
+
+
+def test_minor_needs_the_guardian_and_is_hidden_in_lists(client, people, bearer):
+    child = id_number((today_in_china() - timedelta(days=365 * 12)).strftime("%Y%m%d"))
+    h = {k: bearer(people[k]) for k in ("community", "officer", "county")}
+    body = application(channel="other", assister_role="儿童主任",
+                       applicant={"name": "小明", "id_number": child, "division": "220102"})
+    refused = client.post("/api/v1/cases", json=body, headers=h["community"])
+    assert refused.status_code == 422 and "consent.signer" in refused.get_json()["error"]["fields"]
+    created = client.post("/api/v1/cases", json={**body, "consent": {"signer": "guardian"}}, headers=h["community"])
+    assert created.status_code == 201 and created.get_json()["is_minor"] is True
+    listing = client.get("/api/v1/cases", headers=h["county"]).get_json()["items"]
+    assert listing[0]["applicant"]["name"] == "（未成年人）" and "小明" not in str(listing)
+    assert client.get("/api/v1/cases", headers=h["officer"]).get_json()["items"][0]["applicant"]["name"] == "小明"
+
+
+def test_same_person_open_case_is_flagged(client, people, bearer):
+    h = bearer(people["hospital"])
+    first = client.post("/api/v1/cases", json=application(), headers=h).get_json()
+    second = client.post("/api/v1/cases", json=application(), headers=h).get_json()
+    assert second["duplicate_of"] == first["id"] and first["duplicate_of"] is None
+
+
+def test_overdue_filter(client, people, bearer, db):
+    h = bearer(people["officer"])
+    cid = client.post("/api/v1/cases", json=application(), headers=bearer(people["hospital"])).get_json()["id"]
+    assert client.get("/api/v1/cases?overdue=1", headers=h).get_json()["total"] == 0
+    case = db.session.get(Case, cid)
+    case.due_date = add_working_days(today_in_china(), -1)  # due dates are working days
+    db.session.commit()
+    assert [c["id"] for c in client.get("/api/v1/cases?overdue=1", headers=h).get_json()["items"]] == [cid]
+    assert client.get("/api/v1/cases?overdue=1", headers=h).get_json()["items"][0]["working_days_left"] < 0
+
+
+def test_public_application_status_and_withdrawal(client, people, bearer):
+    created = client.post("/api/v1/public/applications", json=application(channel="self"))
+    assert created.status_code == 201
+    receipt = created.get_json()["receipt_no"]
+    assert receipt.startswith("JK") and len(receipt) == 12
+    last4 = ADULT_ID[-4:]
+    status = client.get(f"/api/v1/public/applications/{receipt}?id_last4={last4}")
+    assert status.status_code == 200 and status.get_json()["state"] == "applied"
+    assert set(status.get_json()) == {"receipt_no", "state", "stage"}
+    assert client.get(f"/api/v1/public/applications/{receipt}?id_last4=0000").status_code == 404
+    assert client.get(f"/api/v1/public/applications/JKNOSUCH0000?id_last4={last4}").status_code == 404
+    no_reason = client.post(f"/api/v1/public/applications/{receipt}/withdraw", json={"id_last4": last4})
+    assert no_reason.status_code == 422
+    withdrawn = client.post(f"/api/v1/public/applications/{receipt}/withdraw",
+                            json={"id_last4": last4, "reason": "家属决定暂不申请"})
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["state"] == "withdrawn"
+    case = db.session.scalars(db.select(Case)).one()
+    assert case.created_by_id is None and case.channel == "self"

@@ -1,0 +1,42 @@
+"""A referral of a case to one institution and the institution's answer. The case machine decides who
+may act; this machine only keeps the referral's own status consistent (a declined referral is never
+accepted later, an ended one never comes back)."""
+
+from __future__ import annotations
+
+import enum
+
+from workflows.engine import Flow, fire
+
+
+class ReferralState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
+R = ReferralState
+REFERRAL_TRANSITIONS: list[dict] = [
+    {"trigger": "accepted", "source": R.PENDING, "dest": R.ACCEPTED},
+    {"trigger": "declined", "source": R.PENDING, "dest": R.DECLINED},
+    {"trigger": "ended", "source": [R.PENDING, R.ACCEPTED], "dest": R.ENDED},
+]
+
+
+class ReferralFlow(Flow):
+    def __init__(self, referral):
+        super().__init__()
+        self.referral = referral
+
+    @property
+    def state(self):
+        return ReferralState(self.referral.status)
+
+    @state.setter
+    def state(self, value):
+        self.referral.status = ReferralState(value)
+
+
+def fire_referral(referral, action: str):
+    return fire(ReferralFlow(referral), states=ReferralState, table=REFERRAL_TRANSITIONS, action=action)
