@@ -147,6 +147,8 @@ def register_blueprints(app: Flask) -> None:
     # Views are imported here, not by their packages, so models and services import without pulling in
     # every view (and without import cycles).
     import referral.audit.views  # noqa: F401
+    import referral.cases.public  # noqa: F401
+    import referral.cases.views  # noqa: F401
     import referral.auth.views  # noqa: F401
     import referral.divisions.views  # noqa: F401
     import referral.home.views  # noqa: F401
@@ -157,13 +159,14 @@ def register_blueprints(app: Flask) -> None:
     from referral.api import register_api
     from referral.audit import bp as audit_bp
     from referral.auth import bp as auth_bp
+    from referral.cases import bp as cases_bp
     from referral.divisions import bp as divisions_bp
     from referral.home import bp as home_bp
     from referral.registries import bp as registries_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
-    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp):
+    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp):
         app.register_blueprint(bp)
     register_api(app)
 

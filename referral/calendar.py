@@ -42,7 +42,7 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def today_in_china(*, now: datetime | None = None) -> date:
-    """Today's date in China, whatever the server's time zone. ``now`` (timezone-aware) is for tests."""
+    """The date in China (today, or of the aware moment ``now``), whatever the server's time zone."""
     return (now or datetime.now(timezone.utc)).astimezone(CHINA_TZ).date()
 
 

@@ -150,7 +150,7 @@ def submit_application(*, actor, data: dict) -> Case:
                 needs=data.get("needs") or "", service_types=list(data.get("service_types") or []),
                 consent_signer=signer, consent_signed_at=data.get("consent_signed_at") or now,
                 duplicate_of_id=duplicate, applied_at=now, state_changed_at=now)
-    case.due_date = add_working_days(today_in_china(), _deadlines(case).application_to_registered)
+    case.due_date = due_date_of(case)
     db.session.add(case)
     db.session.flush()
     _history(case, "apply", None, CaseState.APPLIED, actor, {"channel": channel.value,
@@ -186,7 +186,7 @@ def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **da
     # reach the database in between, or its CHECK constraints rightly refuse the half-done row.
     with db.session.no_autoflush:
         getattr(_AFTER, event, lambda *a, **k: None)(case, actor, fired, summary=summary, **data)
-    case.due_date = _due_date(case)
+    case.due_date = due_date_of(case)
     _history(case, event, fired.source, fired.dest, actor, summary)
     record(f"case.{event}", "case", case.id, actor=actor, division_code=case.division_code,
            before={"state": str(fired.source)}, after={"state": str(fired.dest)}, **summary)
@@ -194,10 +194,13 @@ def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **da
     return case
 
 
-def _due_date(case: Case) -> date | None:
+def due_date_of(case: Case) -> date | None:
+    """The due date of the step the case is in: working days counted from the day (China time) it
+    entered the state; the next review while in service; the next follow-up once closed."""
     clock = STATE_CLOCKS.get(case.state)
     if clock is not None:
-        return add_working_days(today_in_china(), getattr(_deadlines(case), clock))
+        entered = today_in_china(now=case.state_changed_at)
+        return add_working_days(entered, getattr(_deadlines(case), clock))
     if case.state == CaseState.IN_SERVICE:
         return case.next_review_date
     if case.state == CaseState.CLOSED:
