@@ -18,6 +18,7 @@ class NavItem:
 
 NAV = (
     NavItem("home.index", _l("首页"), None),
+    NavItem("cases.index", _l("个案"), Permission.VIEW_CASES),
     NavItem("registries.queue", _l("待办审核"), Permission.REVIEW_REGISTRY),
     NavItem("registries.institutions", _l("机构库"), Permission.VIEW_REGISTRY),
     NavItem("registries.talents", _l("人才库"), Permission.VIEW_REGISTRY),

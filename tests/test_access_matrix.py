@@ -104,7 +104,7 @@ def test_every_route_is_in_the_matrix(app):
              "<int:institution_id>": "{inst}", "<int:talent_id>": "{talent}", "<int:attachment_id>": "{att}",
              "<int:change_id>": "{change}", "<event>": "withdraw", "<int:check_id>": "{check}",
              "<int:complaint_id>": "{complaint}", "<reference>": "{reference}", "<int:case_id>": "{case}",
-             "<receipt_no>": "{receipt}",
+             "<receipt_no>": "{receipt}", "/cases/{case}/events/withdraw": "/cases/{case}/events/accept",
              "/supervision/complaints/{complaint}/<action>": "/supervision/complaints/{complaint}/handle",
              "<action>": "approve_change"}
     missing = []

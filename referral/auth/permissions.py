@@ -79,25 +79,27 @@ class Permission(enum.StrEnum):
     VIEW_SUPERVISION = "view_supervision"  # spot checks, evaluations, complaints of one's area
     SUPERVISE = "supervise"  # draw spot checks, record results, evaluate, handle complaints (county)
     SUBMIT_APPLICATION = "submit_application"  # apply on a patient's behalf (assisters; officers enter any)
+    VIEW_CASES = "view_cases"  # the case pages; which cases is decided by cases_visible_to
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # The sysadmin sees no personal case data (DESIGN §1).
     Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION,
                                             Permission.REGISTER_TALENT, Permission.SUPERVISE,
-                                            Permission.SUBMIT_APPLICATION},
+                                            Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES},
     Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                        Permission.VIEW_REGISTRY, Permission.VIEW_SUPERVISION}),
     Role.CITY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                    Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION}),
     Role.COUNTY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                      Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
-                                     Permission.SUPERVISE}),
+                                     Permission.SUPERVISE, Permission.VIEW_CASES}),
     Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT,
-                                      Permission.SUBMIT_APPLICATION}),
-    Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
-    Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT}),
-    Role.MEDICAL_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION}),
-    Role.COMMUNITY_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION}),
+                                      Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
+    Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES}),
+    Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES}),
+    Role.MEDICAL_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
+    Role.COMMUNITY_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
 }
 
 

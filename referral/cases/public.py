@@ -1,3 +1,177 @@
-"""Public pages of the referral case (no account): apply, receipt, status, withdraw."""
+"""Public pages of the referral case (no account): apply, receipt, status, withdraw.
 
-from referral.cases import bp  # noqa: F401
+The HTML twins of the public JSON endpoints in ``referral.cases.api`` (DESIGN §4), with the same rules: the
+channel is always ``self`` and the actor is nobody; a case is found only by its receipt number *and* the last
+four characters of the applicant's 身份证号, and any mismatch is the same neutral 404; the same rate limits.
+Each view: load → validate → one service call → commit → respond."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
+from wtforms import FormField, StringField
+from wtforms.validators import DataRequired, Length
+
+from forms.cases import ApplicationForm, PublicStatusQuery, PublicWithdrawForm
+from referral.calendar import deadlines_for
+from referral.cases import bp, services
+from referral.cases.api import STAGES, _by_receipt
+from referral.cases.models import Case
+from referral.errors import Conflict, ValidationFailed
+from referral.extensions import db, limiter
+
+RECEIPT_SESSION_KEY = "public_receipt_no"
+
+# Flat names of ApplicationForm.to_data() → the form's nested fields, for errors a service reports by the
+# flat name; dotted names ("applicant.division") are walked as they are.
+FIELD_ALIASES = {"name": "applicant.name", "id_number": "applicant.id_number", "phone": "applicant.phone",
+                 "address": "applicant.address", "division_code": "applicant.division",
+                 "guardian_name": "guardian.name", "guardian_relation": "guardian.relation",
+                 "guardian_phone": "guardian.phone", "consent_signer": "consent.signer",
+                 "consent_signed_at": "consent.signed_at"}
+
+
+def _receipt(value):
+    """受理号 as people type or read it aloud: blanks and dashes dropped, upper case."""
+    if not isinstance(value, str):
+        return value
+    return value.replace(" ", "").replace("-", "").replace("\u3000", "").upper()
+
+
+# The API takes the receipt number from the URL; these pages take it as a field.
+class StatusLookupForm(PublicStatusQuery):
+    receipt_no = StringField(_l("受理号"), validators=[DataRequired(), Length(max=16)], filters=[_receipt],
+                             description=_l("提交申请后页面上显示的受理号，以 JK 开头，共 12 位。"))
+
+
+class WithdrawLookupForm(PublicWithdrawForm):
+    receipt_no = StringField(_l("受理号"), validators=[DataRequired(), Length(max=16)], filters=[_receipt],
+                             description=_l("提交申请后页面上显示的受理号，以 JK 开头，共 12 位。"))
+
+
+def field_for(form, name: str):
+    """The (possibly nested) field a service error names: "applicant.division" → form.applicant.form.division.
+    None when the name leads nowhere or stops at a sub-form."""
+    target, field = form, None
+    for part in FIELD_ALIASES.get(name, name).split("."):
+        field = getattr(target, "_fields", {}).get(part)
+        if field is None:
+            return None
+        target = field.form if isinstance(field, FormField) else field
+    return None if isinstance(field, FormField) else field
+
+
+def show_errors(form, exc: ValidationFailed) -> None:
+    """A service's field errors next to their fields, nested ones included; the rest above the form."""
+    for name, messages in (exc.fields or {}).items():
+        field = field_for(form, name)
+        if field is None:
+            form.form_errors.extend(str(m) for m in messages)
+        else:
+            field.errors = [*field.errors, *(str(m) for m in messages)]
+    if exc.message and not exc.fields:
+        form.form_errors.append(str(exc.message))
+
+
+def _lookup(receipt_no: str, id_last4: str) -> Case | None:
+    """The API's own rule (``_by_receipt``): receipt number plus last four ID characters, else nothing."""
+    try:
+        return _by_receipt(receipt_no or "", id_last4 or "")
+    except NotFound:
+        return None
+
+
+def _progress(case: Case) -> dict:
+    """All a public page may say about a case: no name, no number, no phone."""
+    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state]),
+            "can_withdraw": "withdraw" in services.available_actions(None, case, applicant=True)}
+
+
+# --- apply --------------------------------------------------------------------------------------------------
+
+@bp.route("/apply", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def apply():
+    form = ApplicationForm()
+    form.channel.data = "self"  # never taken from the request: online applications are the applicant's own
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not form.consent_given.data:
+        form.consent_given.errors = [*form.consent_given.errors, _("须经申请人或监护人知情同意。")]
+        valid = False
+    if valid:
+        data = {**form.to_data(), "channel": "self", "assister_role": "", "consent_signed_at": None}
+        try:
+            case = services.submit_application(actor=None, data=data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("cases/public/apply.html", form=form), 422
+        db.session.commit()
+        # Post/redirect/get: a reload of the receipt page cannot file the application twice.
+        session[RECEIPT_SESSION_KEY] = case.receipt_no
+        return redirect(url_for("cases.receipt"))
+    return render_template("cases/public/apply.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/apply/receipt")
+def receipt():
+    """The receipt of the application just filed from this browser (its number is kept in the session)."""
+    receipt_no = session.get(RECEIPT_SESSION_KEY)
+    case = db.session.scalar(db.select(Case).where(Case.receipt_no == receipt_no)) if receipt_no else None
+    if case is None:
+        return redirect(url_for("cases.apply"))
+    deadlines = deadlines_for(current_app.config, case.division_code)
+    return render_template("cases/public/receipt.html", receipt_no=case.receipt_no, due_date=case.due_date,
+                           days_to_register=deadlines.application_to_registered,
+                           days_to_refer=deadlines.registered_to_referred)
+
+
+# --- status -------------------------------------------------------------------------------------------------
+
+def _is_lookup() -> bool:
+    """A submitted lookup always carries id_last4 (empty or not); ?receipt_no= alone only fills the form in."""
+    return "id_last4" in request.args
+
+
+@bp.get("/apply/status")
+@limiter.limit("30 per hour", exempt_when=lambda: not _is_lookup())
+def status():
+    lookup = _is_lookup()
+    form = StatusLookupForm(request.args if lookup else None,
+                            data={"receipt_no": request.args.get("receipt_no", "")[:16]})
+    if not lookup:
+        return render_template("cases/public/status.html", form=form, progress=None)
+    if not form.validate():
+        return render_template("cases/public/status.html", form=form, progress=None), 422
+    case = _lookup(form.receipt_no.data, form.id_last4.data)
+    if case is None:
+        return render_template("cases/public/status.html", form=form, progress=None, not_found=True), 404
+    return render_template("cases/public/status.html", form=form, progress=_progress(case))
+
+
+# --- withdraw -----------------------------------------------------------------------------------------------
+
+@bp.route("/apply/withdraw", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def public_withdraw():
+    form = WithdrawLookupForm(data={"receipt_no": request.args.get("receipt_no", "")[:16]})
+    if not form.validate_on_submit():
+        return render_template("cases/public/withdraw.html", form=form), 422 if form.errors else 200
+    case = _lookup(form.receipt_no.data, form.id_last4.data)
+    if case is None:
+        return render_template("cases/public/withdraw.html", form=form, not_found=True), 404
+    try:
+        services.advance_case(case, actor=None, event="withdraw", applicant=True, reason=form.reason.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return render_template("cases/public/withdraw.html", form=form), 422
+    except Conflict:
+        db.session.rollback()
+        case = _lookup(form.receipt_no.data, form.id_last4.data)
+        return render_template("cases/public/withdraw.html", form=form, refused=True,
+                               progress=_progress(case) if case is not None else None), 409
+    db.session.commit()
+    return render_template("cases/public/withdrawn.html", progress=_progress(case))

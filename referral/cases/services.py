@@ -27,6 +27,7 @@ from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseParty, CaseState, ca
 from workflows.engine import ActionRefused
 from workflows.referral import fire_referral
 
+RISK_GATE = 3  # health-side risk grade from which the person needs medical care first
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 CHANNEL_OF_ROLE = {Role.MEDICAL_ASSISTER: Channel.MEDICAL, Role.COMMUNITY_ASSISTER: Channel.OTHER}
 
@@ -271,6 +272,10 @@ class _AFTER:
     @staticmethod
     def assess(case, actor, fired, *, result, **data):
         row = _assessment(case, actor, AssessmentKind.COMPREHENSIVE, data, result=result)
+        if row.risk_grade >= RISK_GATE and result == "suitable":
+            # The risk gate (DESIGN §3.1): unstable means medical care first, not community rehabilitation.
+            raise ValidationFailed(_("危险性评估为 %(g)d 级（3 级及以上为病情不稳定），应先接受医疗救治：请评为“暂不适合”。",
+                                     g=row.risk_grade), fields={"result": [_("危险性 3 级及以上不能评为适合。")]})
         if result == "unsuitable":
             _leave_institution(case, actor)
         data["summary"]["risk_grade"] = row.risk_grade

@@ -1,3 +1,172 @@
-"""Staff pages of the referral case: my tasks, the case page, the event forms."""
+"""Staff pages of the referral case: my tasks (overdue first), the case page with its seven-step
+progress, clock, history and the actions the machine allows this user, and one form per event."""
 
-from referral.cases import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from forms.cases import ApplicationForm, CaseEventForm
+from forms.fields import options
+from referral.auth.permissions import Permission, permission_required
+from referral.cases import bp, services
+from referral.cases.api import STAGES
+from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral
+from referral.cases.presenters import mask_phone
+from referral.cases.queries import cases_visible_to, history_of, serves_case
+from referral.errors import ValidationFailed
+from referral.extensions import db
+from referral.registries.presenters import clock, mask_id_number
+from referral.scoping import one_visible_or_404
+from referral.web import apply_errors, paginate
+from workflows.case import CASE_EVENTS, CaseState
+
+STEPS = (_l("申请"), _l("初核登记"), _l("康复转介"), _l("综合评估"), _l("服务提供"), _l("阶段性评估"), _l("结案与回访"))
+STEP_OF = {CaseState.APPLIED: 0, CaseState.RETURNED: 0, CaseState.NOT_REGISTERED: 0, CaseState.REGISTERED: 1,
+           CaseState.REFERRED: 2, CaseState.ASSESSING: 3, CaseState.ASSESSED: 3, CaseState.IN_SERVICE: 4,
+           CaseState.CLOSED: 6, CaseState.COMPLETED: 6}
+EVENT_LABELS = {
+    "register": _l("初核登记"), "return": _l("退回补正"), "resubmit": _l("重新提交"), "reject": _l("不予登记"),
+    "refer": _l("康复转介"), "accept": _l("接收"), "decline": _l("不接收"), "assess": _l("综合评估"),
+    "sign_agreement": _l("签订服务协议"), "review": _l("阶段性评估"), "transfer": _l("转出"), "close": _l("结案"),
+    "follow_up": _l("回访"), "withdraw": _l("撤回申请"),
+}
+DANGEROUS = {"reject", "withdraw", "close", "transfer", "decline"}
+
+
+def _case_or_404(case_id: int) -> Case:
+    return one_visible_or_404(cases_visible_to(current_user).where(Case.id == case_id))
+
+
+def _step(case: Case) -> int | None:
+    if case.state == CaseState.WITHDRAWN:
+        return None
+    step = STEP_OF[case.state]
+    if case.state == CaseState.IN_SERVICE and db.session.scalar(
+            db.select(Assessment.id).where(Assessment.case_id == case.id, Assessment.kind == "staged").limit(1)):
+        step = 5
+    return step
+
+
+@bp.get("/cases/")
+@permission_required(Permission.VIEW_CASES)
+def index():
+    """我的待办: the cases this user can act on or follow, overdue first, then the nearest due date."""
+    stmt = cases_visible_to(current_user)
+    state = request.args.get("state", "")
+    if state in {s.value for s in CaseState}:
+        stmt = stmt.where(Case.state == state)
+    pagination = paginate(stmt.order_by(Case.due_date.is_(None), Case.due_date, Case.id))
+    return render_template("cases/index.html", pagination=pagination, state=state, states=list(CaseState),
+                           clock=clock, stages=STAGES, serves=lambda c: serves_case(current_user, c))
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@permission_required(Permission.SUBMIT_APPLICATION)
+def new():
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        if not form.consent_given.data:
+            form.consent_given.errors = [_("须经申请人或监护人知情同意。")]
+        else:
+            try:
+                case = services.submit_application(actor=current_user, data=form.to_data())
+            except ValidationFailed as exc:
+                db.session.rollback()
+                apply_errors(form, _nested(exc))
+            else:
+                db.session.commit()
+                flash(_("已受理，受理号 %(r)s。", r=case.receipt_no), "success")
+                return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/new.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+def _nested(exc: ValidationFailed) -> ValidationFailed:
+    """'applicant.division' → the form's nested field name 'applicant' (message shown on the sub-form)."""
+    return ValidationFailed(exc.message, fields={k.split(".")[0]: v for k, v in (exc.fields or {}).items()})
+
+
+@bp.get("/cases/<int:case_id>")
+@permission_required(Permission.VIEW_CASES)
+def detail(case_id: int):
+    case = _case_or_404(case_id)
+    assessments = db.session.scalars(db.select(Assessment).where(Assessment.case_id == case.id)
+                                     .order_by(Assessment.assessed_at)).all()
+    latest_risk = assessments[-1].risk_grade if assessments else None
+    return render_template(
+        "cases/detail.html", case=case, clock=clock(case), steps=STEPS, step=_step(case), stages=STAGES,
+        identity=not case.is_minor or serves_case(current_user, case),
+        id_masked=mask_id_number(case.applicant_id_number), phone_masked=mask_phone(case.applicant_phone),
+        history=db.session.scalars(history_of(case.id)).all(), assessments=assessments,
+        referrals=db.session.scalars(db.select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).all(),
+        agreements=db.session.scalars(db.select(Agreement).where(Agreement.case_id == case.id)).all(),
+        follow_ups=db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == case.id)
+                                      .order_by(FollowUp.due_date)).all(),
+        actions=services.available_actions(current_user, case), labels=EVENT_LABELS, dangerous=DANGEROUS,
+        risk_gate=latest_risk is not None and latest_risk >= services.RISK_GATE, latest_risk=latest_risk,
+        can_reveal=services.case_party(current_user, case).referral_officer
+        or services.case_party(current_user, case).institution_member)
+
+
+@bp.post("/cases/<int:case_id>/reveal")
+@permission_required(Permission.VIEW_CASES)
+def reveal(case_id: int):
+    case = _case_or_404(case_id)
+    try:
+        services.reveal_identity(case, actor=current_user, reason=request.form.get("reason", ""))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.fields["reason"][0], "error")
+        return redirect(url_for("cases.detail", case_id=case.id))
+    db.session.commit()
+    return render_template("cases/reveal.html", case=case)
+
+
+@bp.route("/cases/<int:case_id>/events/<event>", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_CASES)
+def event(case_id: int, event: str):
+    case = _case_or_404(case_id)
+    if event not in CASE_EVENTS:
+        abort(404)
+    form = CaseEventForm()
+    eligible = db.session.scalars(services.eligible_institutions(case)).all() if event == "refer" else []
+    if request.method == "GET" and event == "close" and case.state == CaseState.REGISTERED:
+        form.reason_code.data = "medical_referral" if request.args.get("medical") else None
+    if form.validate_on_submit():
+        try:
+            services.advance_case(case, actor=current_user, event=event, **form.to_event_data())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, _nested(exc))
+        else:
+            db.session.commit()
+            flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    elif request.method == "GET" and event not in services.available_actions(current_user, case):
+        from types import SimpleNamespace
+
+        from workflows.case import fire_case
+        from workflows.engine import ActionRefused
+
+        try:  # ask the machine why, on a stand-in: 403 for the wrong person, 409 for the wrong state
+            fire_case(SimpleNamespace(state=case.state), event, services.case_party(current_user, case),
+                      services.case_facts(case))
+        except ActionRefused as exc:
+            error = services.refusal_error(exc)
+            if not isinstance(error, ValidationFailed):
+                raise error from exc
+    reason_codes = {"decline": "decline", "close": "close"}.get(event)
+    if reason_codes:
+        from forms.cases import CLOSE_REASONS, DECLINE_REASONS
+
+        pairs = DECLINE_REASONS if event == "decline" else CLOSE_REASONS
+        if event == "close" and case.state == CaseState.REGISTERED:
+            from workflows.case import EARLY_CLOSE_REASONS
+
+            pairs = [p for p in CLOSE_REASONS if p[0] in EARLY_CLOSE_REASONS]
+        form.reason_code.choices = options([("", "—")] + pairs)
+    return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
+                           eligible=eligible, dangerous=event in DANGEROUS, risk_gate=services.RISK_GATE), \
+        422 if form.errors or form.form_errors else 200

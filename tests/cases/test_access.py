@@ -28,7 +28,32 @@ API_MATRIX = [
     ("GET", "/api/v1/public/applications/{receipt}", 422, by_role(422)),
     ("POST", "/api/v1/public/applications/{receipt}/withdraw", 422, by_role(422)),
 ]
-ROUTES_COVERED = {u for _m, u, *_ in API_MATRIX}
+VIEWERS = {r.value: 200 for r in Role if r.value not in ("sysadmin", "province_official", "city_official")}
+HTML_MATRIX = [
+    ("GET", "/cases/", 302, by_role(403, **VIEWERS)),
+    ("GET", "/cases/new", 302, by_role(403, medical_assister=200, community_assister=200, referral_officer=200)),
+    ("GET", "/cases/{case}", 302, by_role(403, **{k: SEES.get(k, 404) for k in VIEWERS})),
+    # reveal: the officer and the institution see the full number; others who see the case are refused
+    ("POST", "/cases/{case}/reveal", 302,
+     by_role(403, **{**{k: SEES.get(k, 404) for k in VIEWERS}, "county_official": 403, "medical_assister": 403})),
+    ("GET", "/cases/{case}/events/accept", 302,
+     by_role(403, **{**{k: 404 for k in VIEWERS}, "referral_officer": 403, "county_official": 403,
+                     "institution_admin": 200, "institution_staff": 200, "medical_assister": 403})),
+]
+ROUTES_COVERED = {u for _m, u, *_ in API_MATRIX + HTML_MATRIX}
+
+
+@pytest.mark.parametrize(("method", "url", "anon", "expected"), HTML_MATRIX,
+                         ids=[f"{m} {u}" for m, u, *_ in HTML_MATRIX])
+@pytest.mark.parametrize("role", [ANON, *Role], ids=str)
+def test_case_html_routes(client, users_by_role, case_ids, method, url, anon, expected, role):
+    from tests.conftest import csrf_token, login
+
+    if role != ANON:
+        login(client, users_by_role[role])
+    data = {"csrf_token": csrf_token(client, "/directory/"), "reason": "核实"} if method == "POST" else None
+    response = client.open(url.format(**case_ids), method=method, data=data)
+    assert response.status_code == (anon if role == ANON else expected[role])
 
 
 @pytest.fixture
