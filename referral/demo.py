@@ -94,7 +94,7 @@ def _institution_data(name: str, county: str, n: int) -> dict:
             "legal_form": "social_service_org", "legal_representative": "负责人" + str(n),
             "address": f"民康路 {n} 号", "division_code": county, "service_area": [county],
             "service_types": ["服药训练", "生活技能训练", "社交技能训练", "家庭支持"], "capacity": 30,
-            "free_places": 4 + n % 5, "opening_hours": "周一至周五 8:30-17:00", "premises_area": Decimal("260"),
+            "free_places": 12 if n == 0 else 4 + n % 5, "opening_hours": "周一至周五 8:30-17:00", "premises_area": Decimal("260"),
             "contact_name": "负责人" + str(n), "contact_phone": f"0431-8888{n:04d}",
             "is_assessment_referral": n == 0, "grade": None, "description": ""}
 
@@ -169,6 +169,8 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
             hours = Decimal("24") if name == "孙丽" else Decimal("6")
             services.add_training(talent, actor=main_admin, day=today_in_china() - timedelta(days=30), hours=hours,
                                   provider="长春市精神卫生中心", topic="精神障碍社区康复基础")
+    _seed_cases(users, main_admin, main)
+
     # Supervision: a spot-check draw with one result, an evaluation, a public complaint being handled.
     from referral.supervision import services as supervision
 
@@ -181,3 +183,59 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
     supervision.act_on_complaint(complaint, actor=users["demo-county"], action="handle")
     db.session.flush()
     return credentials
+
+
+# applicant name, birth date, channel, the events that bring the case to its state (who acts is by event)
+CASES = (
+    ("周一鸣", "19800312", "self", ()),
+    ("吴晓燕", "19760921", "medical", ("return",)),
+    ("郑国强", "19690105", "medical", ("reject",)),
+    ("王海涛", "19880717", "medical", ("register",)),
+    ("冯丽娟", "19910430", "other", ("register", "refer")),
+    ("陈建华", "19830614", "medical", ("register", "refer", "accept")),
+    ("褚晓明", "19950228", "medical", ("register", "refer", "accept", "assess")),
+    ("卫红梅", "19720808", "medical", ("register", "refer", "accept", "assess", "sign_agreement")),
+    ("蒋志强", "19870119", "medical", ("register", "refer", "accept", "assess", "sign_agreement", "review")),
+    ("沈玉兰", "19650402", "medical", ("register", "refer", "accept", "assess", "sign_agreement", "close")),
+    ("韩立新", "19790925", "medical", ("register", "refer", "accept", "assess", "sign_agreement", "close",
+                                     "follow_up", "follow_up")),
+    ("杨春花", "19840611", "self", ("register", "withdraw")),
+    ("朱小宝", None, "other", ("register",)),  # a minor: the guardian's consent; 儿童主任 helped
+)
+
+
+def _seed_cases(users, main_admin, main):
+    """Cases in every state of DESIGN §3.1, walked through the real machine by the demo accounts."""
+    from referral.cases import services as cases
+
+    staff = db.session.scalar(db.select(User).where(User.username == "demo-institution-staff"))
+    officer, hospital, community = users["demo-referral"], users["demo-hospital"], users["demo-community"]
+    today = today_in_china()
+    payloads = {
+        "register": {"verification": "已核对身份证、户籍和出院小结，符合申请条件。"},
+        "return": {"reason": "请补充近期诊断证明。"}, "reject": {"reason": "户籍和居住地均不在本县。"},
+        "refer": {"institution_id": main.id}, "accept": {},
+        "assess": {"result": "suitable", "assessment": {"risk_grade": 1, "insight": "partial", "sdss": 7,
+                                                        "plan": "服药训练每周两次，社交技能训练每周一次。"}},
+        "sign_agreement": {"agreement": {"start_date": today, "end_date": today + timedelta(days=180),
+                                         "service_items": ["服药训练", "社交技能训练"], "form": "日间康复",
+                                         "frequency": "每周三次", "signer_name": "本人"}},
+        "review": {"assessment": {"risk_grade": 0, "plan": "增加职业康复训练。"}},
+        "close": {"reason_code": "goals_met", "assessment": {"risk_grade": 0, "plan": "目标达成。"}},
+        "follow_up": {"follow_up": {"method": "phone", "contact_person": "本人", "condition": "情况稳定，已就业。"}},
+        "withdraw": {"reason": "家属决定暂不接受服务。"},
+    }
+    actor_of = {"register": officer, "return": officer, "reject": officer, "refer": officer, "withdraw": officer,
+                "accept": main_admin}
+    for n, (name, birth, channel, events) in enumerate(CASES, start=1):
+        birth = birth or (today - timedelta(days=365 * 13)).strftime("%Y%m%d")
+        creator = {"self": None, "medical": hospital, "other": community}[channel]
+        case = cases.submit_application(actor=creator, data={
+            "channel": channel, "name": name, "id_number": _id_number(200 + n, birth), "division_code": COUNTY,
+            "phone": f"1390431{n:04d}", "address": f"南关区幸福街 {n} 号", "needs": "出院后希望恢复生活自理和社交能力。",
+            "service_types": ["服药训练", "社交技能训练"], "assister_role": "儿童主任" if channel == "other" else "",
+            "consent_signer": "guardian" if name == "朱小宝" else "applicant",
+            "guardian_name": "朱大海" if name == "朱小宝" else "", "guardian_phone": "13904310000" if name == "朱小宝" else "",
+            "guardian_relation": "父亲" if name == "朱小宝" else ""})
+        for event in events:
+            cases.advance_case(case, actor=actor_of.get(event, staff), event=event, **payloads[event])

@@ -82,5 +82,9 @@ def test_seed_demo_has_registry_entries_in_every_state(app, db, tmp_path):
     for model in (Institution, Talent):
         states = set(db.session.scalars(db.select(model.state).distinct()))
         assert states == set(ApprovalState), model
+    from referral.cases.models import Case
+    from workflows.case import CaseState
+
+    assert set(db.session.scalars(db.select(Case.state).distinct())) == set(CaseState)
     listed = db.session.scalars(db.select(Institution).where(Institution.state == ApprovalState.LISTED)).all()
     assert {i.name for i in listed} == {"南关区阳光家园精神障碍社区康复服务中心"}
