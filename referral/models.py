@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -32,6 +32,12 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def db_enum(cls, name: str, length: int = 32) -> Enum:
+    """A Python enum stored by value as VARCHAR with a named CHECK (portable; no native PG enum to migrate)."""
+    return Enum(cls, native_enum=False, length=length, create_constraint=True,
+                values_callable=lambda e: [m.value for m in e], name=name)
 
 
 class TimestampMixin:

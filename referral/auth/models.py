@@ -5,12 +5,12 @@ from datetime import datetime
 from functools import cached_property
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.permissions import ROLE_SCOPE, Permission, Role, ScopeKind, permissions_of
 from referral.extensions import db
-from referral.models import TimestampMixin, UTCDateTime, utcnow
+from referral.models import db_enum, TimestampMixin, UTCDateTime, utcnow
 
 
 def new_nonce() -> str:
@@ -82,8 +82,7 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e], name="role"),
+        db_enum(Role, "role"),
         primary_key=True, index=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")

@@ -5,19 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, SmallInteger,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger,
                         String, Text, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
-from referral.models import TimestampMixin, UTCDateTime, utcnow
+from referral.models import db_enum, TimestampMixin, UTCDateTime, utcnow
 from workflows.case import CaseState
 from workflows.referral import ReferralState
 
 
-def _enum(cls, name, length=16):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], name=name)
 
 
 class Channel(enum.StrEnum):
@@ -56,8 +53,8 @@ class Case(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_no: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
-    state: Mapped[CaseState] = mapped_column(_enum(CaseState, "casestate"), nullable=False, default=CaseState.APPLIED)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"), nullable=False)
+    state: Mapped[CaseState] = mapped_column(db_enum(CaseState, "casestate", 16), nullable=False, default=CaseState.APPLIED)
+    channel: Mapped[Channel] = mapped_column(db_enum(Channel, "channel", 16), nullable=False)
     assister_role: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # e.g. 儿童主任
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     # The residence county: the referral officer of this county registers and refers the case.
@@ -72,7 +69,7 @@ class Case(TimestampMixin, db.Model):
     guardian_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     needs: Mapped[str] = mapped_column(Text, nullable=False, default="")
     service_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    consent_signer: Mapped[ConsentSigner] = mapped_column(_enum(ConsentSigner, "consentsigner"), nullable=False)
+    consent_signer: Mapped[ConsentSigner] = mapped_column(db_enum(ConsentSigner, "consentsigner", 16), nullable=False)
     consent_signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     # An open case of the same person in the same county: flagged and linked, not merged.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
@@ -123,7 +120,7 @@ class Referral(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False)
-    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus, "referralstatus"), nullable=False,
+    status: Mapped[ReferralStatus] = mapped_column(db_enum(ReferralStatus, "referralstatus", 16), nullable=False,
                                                    default=ReferralStatus.PENDING)
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
@@ -157,7 +154,7 @@ class Assessment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"))
-    kind: Mapped[AssessmentKind] = mapped_column(_enum(AssessmentKind, "assessmentkind"), nullable=False)
+    kind: Mapped[AssessmentKind] = mapped_column(db_enum(AssessmentKind, "assessmentkind", 16), nullable=False)
     result: Mapped[str | None] = mapped_column(String(16))  # suitable | unsuitable (comprehensive only)
     risk_grade: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     domains: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)

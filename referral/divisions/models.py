@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
+from referral.models import db_enum
 
 
 class DivisionLevel(enum.StrEnum):
@@ -59,8 +60,7 @@ class Division(db.Model):
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     level: Mapped[DivisionLevel] = mapped_column(
-        Enum(DivisionLevel, native_enum=False, length=16, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e], name="divisionlevel"),
+        db_enum(DivisionLevel, "divisionlevel", 16),
         nullable=False, index=True)
     parent_code: Mapped[str | None] = mapped_column(
         ForeignKey("divisions.code", ondelete="RESTRICT"), index=True)

@@ -6,18 +6,13 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String,
                         Text, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
-from referral.models import TimestampMixin, UTCDateTime, utcnow
+from referral.models import db_enum, TimestampMixin, UTCDateTime, utcnow
 from workflows.approval import FINAL_STATES, ApprovalState
-
-
-def _enum(cls, name: str, length: int = 32):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], name=name)
 
 
 _FINAL = ", ".join(f"'{s.value}'" for s in sorted(FINAL_STATES))
@@ -55,7 +50,7 @@ _PROFESSIONAL = ", ".join(f"'{c.value}'" for c in sorted(PROFESSIONAL_CATEGORIES
 class RegistryEntryMixin:
     """What institutions and talent share: the approval state, its clock and the optimistic lock."""
 
-    state: Mapped[ApprovalState] = mapped_column(_enum(ApprovalState, "approvalstate"), nullable=False,
+    state: Mapped[ApprovalState] = mapped_column(db_enum(ApprovalState, "approvalstate"), nullable=False,
                                                  default=ApprovalState.DRAFT, index=True)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     due_date: Mapped[date | None] = mapped_column(Date, index=True)
@@ -87,7 +82,7 @@ class Institution(RegistryEntryMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     credit_code: Mapped[str | None] = mapped_column(String(18))
     registration_authority: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    legal_form: Mapped[LegalForm | None] = mapped_column(_enum(LegalForm, "legalform"))
+    legal_form: Mapped[LegalForm | None] = mapped_column(db_enum(LegalForm, "legalform"))
     legal_representative: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     address: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     # The county of the address: what scopes the entry for county/city/province officials.
@@ -173,7 +168,7 @@ class Talent(RegistryEntryMixin, TimestampMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     id_number: Mapped[str] = mapped_column(String(18), nullable=False)
-    category: Mapped[TalentCategory] = mapped_column(_enum(TalentCategory, "talentcategory"), nullable=False,
+    category: Mapped[TalentCategory] = mapped_column(db_enum(TalentCategory, "talentcategory"), nullable=False,
                                                      index=True)
     # The county where the person works (or lives, if self-registered): who pre-checks the entry.
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False,
@@ -266,7 +261,7 @@ class Pledge(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"))
     talent_id: Mapped[int | None] = mapped_column(ForeignKey("talents.id", ondelete="RESTRICT"))
-    kind: Mapped[PledgeKind] = mapped_column(_enum(PledgeKind, "pledgekind"), nullable=False)
+    kind: Mapped[PledgeKind] = mapped_column(db_enum(PledgeKind, "pledgekind"), nullable=False)
     text_version: Mapped[str] = mapped_column(String(32), nullable=False)
     signer_name: Mapped[str] = mapped_column(String(64), nullable=False)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
@@ -293,7 +288,7 @@ class ChangeRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False,
                                                 index=True)
-    state: Mapped[ChangeState] = mapped_column(_enum(ChangeState, "changestate", 16), nullable=False,
+    state: Mapped[ChangeState] = mapped_column(db_enum(ChangeState, "changestate", 16), nullable=False,
                                                default=ChangeState.PENDING)
     before: Mapped[dict] = mapped_column(JSON, nullable=False)
     after: Mapped[dict] = mapped_column(JSON, nullable=False)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from referral.audit.services import record
-from referral.auth.models import User, UserRole
+from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.auth.services import create_user
 from referral.calendar import add_working_days, deadlines_for, today_in_china

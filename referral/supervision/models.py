@@ -3,17 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
-from referral.models import UTCDateTime, utcnow
+from referral.models import db_enum, UTCDateTime, utcnow
 from workflows.supervision import CheckState, ComplaintState
 
 
-def _enum(cls, name):
-    return Enum(cls, native_enum=False, length=16, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], name=name)
 
 
 class SpotCheckRound(db.Model):
@@ -46,7 +43,7 @@ class SpotCheck(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("spot_check_rounds.id", ondelete="RESTRICT"), nullable=False,
                                           index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False)
-    state: Mapped[CheckState] = mapped_column(_enum(CheckState, "checkstate"), nullable=False,
+    state: Mapped[CheckState] = mapped_column(db_enum(CheckState, "checkstate", 16), nullable=False,
                                               default=CheckState.PENDING, index=True)
     findings: Mapped[str] = mapped_column(Text, nullable=False, default="")
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
@@ -89,7 +86,7 @@ class Complaint(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False)
-    state: Mapped[ComplaintState] = mapped_column(_enum(ComplaintState, "complaintstate"), nullable=False,
+    state: Mapped[ComplaintState] = mapped_column(db_enum(ComplaintState, "complaintstate", 16), nullable=False,
                                                   default=ComplaintState.RECEIVED, index=True)
     content: Mapped[str] = mapped_column(Text, nullable=False)
     complainant_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")

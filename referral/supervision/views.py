@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from forms.supervision import ComplaintActionForm, ComplaintForm, EvaluationForm, SpotCheckResultForm
 from referral.auth.permissions import Permission, permission_required
