@@ -99,7 +99,9 @@ def test_every_route_is_in_the_matrix(app):
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
-              "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>"}
+              "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
+              # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
+              "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw"}
     names = {"<int:user_id>": "{target}", "<int:entry_id>": "{entry}", "<code>": "220102",
              "<int:institution_id>": "{inst}", "<int:talent_id>": "{talent}", "<int:attachment_id>": "{att}",
              "<int:change_id>": "{change}", "<event>": "withdraw", "<int:check_id>": "{check}",
