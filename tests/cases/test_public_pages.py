@@ -81,7 +81,7 @@ def test_an_application_gives_a_receipt_that_matches_the_stored_case(client):
     receipt = client.get("/apply/receipt")
     page = receipt.get_data(as_text=True)
     assert receipt.status_code == 200
-    assert re.search(r"<h1>[^<]*受理号[^<]*<span class=\"code\">" + case.receipt_no + "</span></h1>", page)
+    assert re.search(r"<h1>[^<]*受理号[^<]*<span class=\"code receipt-no\">" + case.receipt_no + "</span></h1>", page)
     assert "初核登记" in page and "5 个工作日" in page
     assert f'href="/apply/status?receipt_no={case.receipt_no}"' in page
     assert "王小明" not in page and ADULT_ID not in page and "13800001234" not in page
