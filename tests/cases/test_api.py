@@ -181,3 +181,34 @@ def test_public_application_status_and_withdrawal(client, people, bearer):
     assert withdrawn.status_code == 200 and withdrawn.get_json()["state"] == "withdrawn"
     case = db.session.scalars(db.select(Case)).one()
     assert case.created_by_id is None and case.channel == "self"
+
+
+def test_two_simultaneous_events_on_one_case_one_wins(client, people, bearer):
+    """Two staff members accept the same referral at the same moment: both pass the machine on what they
+    read; the version column lets exactly one commit (the other is a 409 at the HTTP layer)."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from referral.auth.models import User
+    from referral.cases import services
+
+    h = {k: bearer(people[k]) for k in ("hospital", "officer")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    outcomes = []
+    with Session(db.engine) as s1, Session(db.engine) as s2:
+        for session, who in ((s1, people["staff"]), (s2, people["inst_admin"])):
+            case = session.get(Case, cid)
+            from workflows.case import fire_case
+            fire_case(case, "accept", services.case_party(session.get(User, who.id), case), services.case_facts(case))
+        for session in (s1, s2):
+            try:
+                session.commit()
+                outcomes.append("ok")
+            except StaleDataError:
+                session.rollback()
+                outcomes.append("stale")
+    assert outcomes == ["ok", "stale"]
+    db.session.expire_all()
+    assert db.session.get(Case, cid).state == "assessing"
