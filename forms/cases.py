@@ -170,3 +170,12 @@ class PublicStatusQuery(BaseForm):
 class PublicWithdrawForm(BaseForm):
     id_last4 = StringField(_l("身份证号后四位"), validators=[DataRequired(), Length(min=4, max=4)])
     reason = TextAreaField(_l("撤回理由"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ServiceRecordForm(BaseForm):
+    """A service given while the case is in service (date, item, duration; the staff member is the user)."""
+
+    date = DateField(_l("服务日期"), validators=[DataRequired()])
+    item = SelectField(_l("服务项目"), choices=options((s, s) for s in SERVICE_ITEMS), validators=[DataRequired()])
+    minutes = IntegerField(_l("时长（分钟）"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
+    note = TextAreaField(_l("记录"), validators=[Optional(), Length(max=4000)])

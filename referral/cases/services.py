@@ -347,8 +347,13 @@ class _AFTER:
 
 
 def add_service_record(case: Case, *, actor, day: date, item: str, minutes: int, note: str = ""):
-    if case.state != CaseState.IN_SERVICE or not case_party(actor, case).institution_staff:
-        raise NotPermitted()
+    """服务记录 while in service, by the staff of the serving institution."""
+    if not case_party(actor, case).institution_staff:
+        raise NotPermitted(_("只有承接机构的服务人员可以记录服务。"))
+    if case.state != CaseState.IN_SERVICE:
+        raise Conflict(_("个案不在服务提供环节，不能记录服务。"))
+    if day > today_in_china():
+        raise ValidationFailed(fields={"date": [_("服务日期不能晚于今天。")]})
     row = ServiceRecord(case_id=case.id, date=day, item=item, minutes=minutes, staff_id=actor.id, note=note)
     db.session.add(row)
     db.session.flush()

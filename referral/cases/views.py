@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forms.cases import ApplicationForm, CaseEventForm
+from forms.cases import ApplicationForm, CaseEventForm, ServiceRecordForm
 from forms.fields import options
 from referral.auth.permissions import Permission, permission_required
 from referral.cases import bp, services
 from referral.cases.api import STAGES
-from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral
+from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
 from referral.cases.presenters import mask_phone
 from referral.cases.queries import cases_visible_to, history_of, serves_case
-from referral.errors import ValidationFailed
+from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
@@ -104,6 +104,10 @@ def detail(case_id: int):
         agreements=db.session.scalars(db.select(Agreement).where(Agreement.case_id == case.id)).all(),
         follow_ups=db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == case.id)
                                       .order_by(FollowUp.due_date)).all(),
+        service_records=db.session.scalars(db.select(ServiceRecord).where(ServiceRecord.case_id == case.id)
+                                           .order_by(ServiceRecord.date.desc()).limit(50)).all(),
+        record_form=ServiceRecordForm() if case.state == CaseState.IN_SERVICE
+        and services.case_party(current_user, case).institution_staff else None,
         actions=services.available_actions(current_user, case), labels=EVENT_LABELS, dangerous=DANGEROUS,
         risk_gate=latest_risk is not None and latest_risk >= services.RISK_GATE, latest_risk=latest_risk,
         can_reveal=services.case_party(current_user, case).referral_officer
@@ -170,3 +174,27 @@ def event(case_id: int, event: str):
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
                            eligible=eligible, dangerous=event in DANGEROUS, risk_gate=services.RISK_GATE), \
         422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/cases/<int:case_id>/service-records")
+@permission_required(Permission.VIEW_CASES)
+def add_service_record(case_id: int):
+    case = _case_or_404(case_id)
+    if not services.case_party(current_user, case).institution_staff:
+        raise NotPermitted(_("只有承接机构的服务人员可以记录服务。"))
+    form = ServiceRecordForm()
+    if not form.validate_on_submit():
+        for name, messages in form.errors.items():
+            for message in messages:
+                flash(f"{getattr(form, name).label.text}：{message}", "error")
+        return redirect(url_for("cases.detail", case_id=case.id) + "#records")
+    try:
+        services.add_service_record(case, actor=current_user, day=form.date.data, item=form.item.data,
+                                    minutes=form.minutes.data, note=form.note.data or "")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.fields["date"][0], "error")
+        return redirect(url_for("cases.detail", case_id=case.id) + "#records")
+    db.session.commit()
+    flash(_("已记录服务。"), "success")
+    return redirect(url_for("cases.detail", case_id=case.id) + "#records")

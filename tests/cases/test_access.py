@@ -40,6 +40,9 @@ HTML_MATRIX = [
      by_role(403, **{**{k: 404 for k in VIEWERS}, "referral_officer": 403, "county_official": 403,
                      "institution_admin": 200, "institution_staff": 200, "medical_assister": 403})),
 ]
+# Only the serving institution's staff record services (302: an empty form flashes its errors, back to the case).
+HTML_MATRIX.append(("POST", "/cases/{case}/service-records", 302,
+                    by_role(403, **{**{k: 403 if k in SEES else 404 for k in VIEWERS}, "institution_staff": 302})))
 ROUTES_COVERED = {u for _m, u, *_ in API_MATRIX + HTML_MATRIX}
 
 

@@ -85,3 +85,39 @@ def test_assister_application_form(client, people):
                                                     "applicant-division": "220102", "needs": "x",
                                                     "consent-signer": "applicant", "consent_given": "y"})
     assert refused.status_code == 422 and "申请渠道" in refused.get_data(as_text=True)
+
+
+def test_service_records_while_in_service(client, people):
+    from datetime import timedelta
+
+    from referral.calendar import today_in_china
+    from referral.cases.models import ServiceRecord
+
+    case = new_case(people)
+    for actor, event, data in (
+            (people["officer"], "register", {"verification": "已核实"}),
+            (people["officer"], "refer", {"institution_id": people["inst"].id}),
+            (people["inst_admin"], "accept", {}),
+            (people["staff"], "assess", {"result": "suitable", "assessment": {"risk_grade": 1}}),
+            (people["staff"], "sign_agreement", {"agreement": {
+                "start_date": today_in_china(), "end_date": today_in_china() + timedelta(days=90),
+                "service_items": ["服药训练"], "signer_name": "李明"}})):
+        services.advance_case(case, actor=actor, event=event, **data)
+    db.session.commit()
+    login(client, people["staff"])
+    url = f"/cases/{case.id}/service-records"
+    token = csrf_token(client, f"/cases/{case.id}")
+    ok = client.post(url, data={"csrf_token": token, "date": today_in_china().isoformat(), "item": "服药训练",
+                                "minutes": "60", "note": "小组服药训练"})
+    assert ok.status_code == 302
+    future = client.post(url, data={"csrf_token": token, "date": (today_in_china() + timedelta(days=2)).isoformat(),
+                                    "item": "服药训练", "minutes": "60"})
+    assert future.status_code == 302
+    rows = db.session.scalars(db.select(ServiceRecord)).all()
+    assert [(r.item, r.minutes, r.staff_id) for r in rows] == [("服药训练", 60, people["staff"].id)]
+    assert "小组服药训练" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    login(client, people["officer"])
+    token = csrf_token(client, f"/cases/{case.id}")
+    refused = client.post(url, data={"csrf_token": token, "date": today_in_china().isoformat(), "item": "服药训练",
+                                     "minutes": "30"})
+    assert refused.status_code == 403
