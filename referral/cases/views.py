@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forms.cases import ApplicationForm, CaseEventForm, ServiceRecordForm
+from forms.cases import CLOSE_REASONS, DECLINE_REASONS, RESULTS, ApplicationForm, CaseEventForm, ServiceRecordForm
 from forms.fields import options
 from referral.auth.permissions import Permission, permission_required
 from referral.cases import bp, services
@@ -34,6 +34,8 @@ EVENT_LABELS = {
     "follow_up": _l("回访"), "withdraw": _l("撤回申请"),
 }
 DANGEROUS = {"reject", "withdraw", "close", "transfer", "decline"}
+# Reason and result codes as people read them (the labels the forms offer).
+CODE_LABELS = dict(CLOSE_REASONS + DECLINE_REASONS + RESULTS)
 
 
 def _case_or_404(case_id: int) -> Case:
@@ -109,6 +111,7 @@ def detail(case_id: int):
         record_form=ServiceRecordForm() if case.state == CaseState.IN_SERVICE
         and services.case_party(current_user, case).institution_staff else None,
         actions=services.available_actions(current_user, case), labels=EVENT_LABELS, dangerous=DANGEROUS,
+        codes=CODE_LABELS,
         risk_gate=latest_risk is not None and latest_risk >= services.RISK_GATE, latest_risk=latest_risk,
         can_reveal=services.case_party(current_user, case).referral_officer
         or services.case_party(current_user, case).institution_member)
