@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from dateutil.relativedelta import relativedelta
+
 from referral.calendar import add_working_days, today_in_china
 from referral.cases.models import Assessment, Case, FollowUp, Referral
 from referral.extensions import db
@@ -212,3 +215,69 @@ def test_two_simultaneous_events_on_one_case_one_wins(client, people, bearer):
     assert outcomes == ["ok", "stale"]
     db.session.expire_all()
     assert db.session.get(Case, cid).state == "assessing"
+
+
+def _in_service(client, h, people):
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    post_event(client, h["inst_admin"], cid, event="accept")
+    post_event(client, h["staff"], cid, event="assess", result="suitable", assessment={"risk_grade": 1})
+    response = post_event(client, h["staff"], cid, event="sign_agreement", agreement={
+        "start_date": today_in_china().isoformat(), "end_date": (today_in_china() + timedelta(days=90)).isoformat(),
+        "service_items": ["服药训练"], "signer_name": "李明"})
+    assert response.get_json()["state"] == "in_service"
+    return cid
+
+
+def test_transfer_frees_the_place_and_goes_back_to_the_officer(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    cid = _in_service(client, h, people)
+    db.session.expire_all()  # the requests changed the row; read it afresh
+    taken = db.session.get(Institution, people["inst"].id).free_places
+    no_reason = post_event(client, h["staff"], cid, event="transfer")
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["error"]["fields"]
+    moved = post_event(client, h["staff"], cid, event="transfer", reason="迁居到朝阳区")
+    assert moved.get_json()["state"] == "registered" and moved.get_json()["institution_id"] is None
+    db.session.expire_all()
+    assert db.session.get(Institution, people["inst"].id).free_places == taken + 1
+    assert client.get(f"/api/v1/cases/{cid}", headers=h["staff"]).status_code == 404  # no longer theirs
+    assert post_event(client, h["officer"], cid, event="refer",
+                      institution_id=people["inst"].id).get_json()["state"] == "referred"
+
+
+@pytest.mark.parametrize("reason_code", ["goals_met", "voluntary_end", "moved_away", "medical_referral", "death",
+                                         "lost_contact", "agreement_expired", "unreachable"])
+def test_every_closure_reason_from_service(client, people, bearer, reason_code):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    cid = _in_service(client, h, people)
+    closed = post_event(client, h["staff"], cid, event="close", reason_code=reason_code,
+                        assessment={"risk_grade": 0})
+    assert closed.status_code == 200 and closed.get_json()["state"] == "closed"
+    case = db.session.get(Case, cid)
+    assert case.close_reason_code == reason_code and not case.closed_before_service
+    assert [f.due_date for f in db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == cid)
+                                                   .order_by(FollowUp.due_date))] == \
+        [today_in_china() + relativedelta(months=1), today_in_china() + relativedelta(months=3)]
+
+
+@pytest.mark.parametrize(("reason_code", "allowed"), [("unreachable", True), ("medical_referral", True),
+                                                      ("moved_away", True), ("death", True), ("voluntary_end", True),
+                                                      ("goals_met", False), ("agreement_expired", False)])
+def test_closure_before_service_takes_only_the_early_reasons(client, people, bearer, reason_code, allowed):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    response = post_event(client, h["officer"], cid, event="close", reason_code=reason_code)
+    assert response.status_code == (200 if allowed else 422)
+
+
+def test_withdraw_while_in_service_frees_the_place(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    cid = _in_service(client, h, people)
+    db.session.expire_all()  # the requests changed the row; read it afresh
+    taken = db.session.get(Institution, people["inst"].id).free_places
+    response = post_event(client, h["hospital"], cid, event="withdraw", reason="本人不愿继续")
+    assert response.get_json()["state"] == "withdrawn"
+    db.session.expire_all()
+    assert db.session.get(Institution, people["inst"].id).free_places == taken + 1
