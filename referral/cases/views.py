@@ -52,6 +52,18 @@ def _step(case: Case) -> int | None:
     return step
 
 
+def _required_fields(form: CaseEventForm, event: str, case: Case):
+    """What each event needs (mirrors the machine's conditions), for the * on the labels."""
+    a, g, f = form.assessment.form, form.agreement.form, form.follow_up.form
+    return {
+        "register": [form.verification], "return": [form.reason], "reject": [form.reason],
+        "decline": [form.reason_code], "assess": [form.result, a.risk_grade], "review": [a.risk_grade],
+        "sign_agreement": [g.start_date, g.end_date], "transfer": [form.reason], "withdraw": [form.reason],
+        "close": [form.reason_code] + ([a.risk_grade] if case.state == CaseState.IN_SERVICE else []),
+        "follow_up": [f.method],
+    }.get(event, [])
+
+
 @bp.get("/cases/")
 @permission_required(Permission.VIEW_CASES)
 def index():
@@ -174,6 +186,8 @@ def event(case_id: int, event: str):
 
             pairs = [p for p in CLOSE_REASONS if p[0] in EARLY_CLOSE_REASONS]
         form.reason_code.choices = options([("", "—")] + pairs)
+    for field in _required_fields(form, event, case):
+        field.flags.required = True  # the machine requires these; the label says so up front
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
                            eligible=eligible, dangerous=event in DANGEROUS, risk_gate=services.RISK_GATE), \
         422 if form.errors or form.form_errors else 200
