@@ -103,6 +103,7 @@ class AgreementForm(SubForm):
 
 
 class FollowUpForm(SubForm):
+    date = DateField(_l("回访日期"), validators=[Optional()], description=_l("不填则为今天"))
     method = SelectField(_l("回访方式"), choices=options([("", "—")] + METHODS), validators=[Optional()])
     contact_person = StringField(_l("回访对象"), validators=[Optional(), Length(max=32)])
     condition = TextAreaField(_l("目前情况"), validators=[Optional(), Length(max=2000)])

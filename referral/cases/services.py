@@ -4,7 +4,7 @@ record it leaves (referral, assessment, agreement, follow-up). Flush, never comm
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
@@ -14,7 +14,7 @@ from stdnum.cn import ric
 
 from referral.audit.services import record
 from referral.auth.permissions import Role
-from referral.calendar import add_working_days, deadlines_for, today_in_china
+from referral.calendar import CHINA_TZ, add_working_days, deadlines_for, today_in_china
 from referral.cases.models import (Agreement, Assessment, AssessmentKind, Case, CaseEvent, Channel, ConsentSigner,
                                    FollowUp, Referral, ReferralStatus, ServiceRecord)
 from referral.divisions.models import Division, DivisionLevel
@@ -106,6 +106,19 @@ def case_facts(case: Case, *, institution_id: int | None = None) -> CaseFacts:
         FollowUp.case_id == case.id, FollowUp.done_at.is_(None))) or 0
     return CaseFacts(institution_eligible=eligible, follow_ups_left=left,
                      closed_before_service=case.closed_before_service)
+
+
+def dry_run(case: Case, *, actor, event: str):
+    """The error ``advance_case`` would raise for this event (ignoring what the event's data would add), or
+    None. Fires the machine on a stand-in, so the case itself never changes."""
+    from types import SimpleNamespace
+
+    try:
+        fire_case(SimpleNamespace(state=case.state), event, case_party(actor, case), case_facts(case))
+    except ActionRefused as exc:
+        error = refusal_error(exc)
+        return None if isinstance(error, ValidationFailed) else error
+    return None
 
 
 def available_actions(user, case: Case, *, applicant: bool = False) -> list[str]:
@@ -215,7 +228,7 @@ def _current_referral(case: Case) -> Referral | None:
         [ReferralStatus.PENDING, ReferralStatus.ACCEPTED])).order_by(Referral.id.desc()).limit(1))
 
 
-def _leave_institution(case: Case, actor) -> None:
+def _leave_institution(case: Case) -> None:
     """The case leaves its institution: the referral ends and its place (if it held one) is freed."""
     referral = _current_referral(case)
     if referral is not None:
@@ -277,7 +290,7 @@ class _AFTER:
             raise ValidationFailed(_("危险性评估为 %(g)d 级（3 级及以上为病情不稳定），应先接受医疗救治：请评为“暂不适合”。",
                                      g=row.risk_grade), fields={"result": [_("危险性 3 级及以上不能评为适合。")]})
         if result == "unsuitable":
-            _leave_institution(case, actor)
+            _leave_institution(case)
         data["summary"]["risk_grade"] = row.risk_grade
 
     @staticmethod
@@ -302,7 +315,7 @@ class _AFTER:
 
     @staticmethod
     def transfer(case, actor, fired, **data):
-        _leave_institution(case, actor)
+        _leave_institution(case)
         case.next_review_date = None
 
     @staticmethod
@@ -325,7 +338,12 @@ class _AFTER:
     def follow_up(case, actor, fired, *, follow_up, **data):
         row = db.session.scalar(select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.done_at.is_(None))
                                 .order_by(FollowUp.due_date).limit(1))
-        row.done_at, row.method = utcnow(), follow_up.get("method") or "phone"
+        # DESIGN §4: follow_up {date, method, …}; done_at is when it took place (noon China time of that day).
+        day = follow_up.get("date")
+        if day is not None and day > today_in_china():
+            raise ValidationFailed(fields={"follow_up.date": [_("回访日期不能晚于今天。")]})
+        row.done_at = utcnow() if day is None else datetime.combine(day, time(12), tzinfo=CHINA_TZ)
+        row.method = follow_up.get("method") or "phone"
         row.contact_person, row.condition = follow_up.get("contact_person") or "", follow_up.get("condition") or ""
         row.needs_service_again = bool(follow_up.get("needs_service_again"))
         row.note, row.recorded_by_id = follow_up.get("note") or "", actor.id
@@ -336,7 +354,7 @@ class _AFTER:
 
     @staticmethod
     def withdraw(case, actor, fired, **data):
-        _leave_institution(case, actor)
+        _leave_institution(case)
         case.next_review_date = None
 
     @staticmethod

@@ -164,18 +164,9 @@ def event(case_id: int, event: str):
             flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     elif request.method == "GET" and event not in services.available_actions(current_user, case):
-        from types import SimpleNamespace
-
-        from workflows.case import fire_case
-        from workflows.engine import ActionRefused
-
-        try:  # ask the machine why, on a stand-in: 403 for the wrong person, 409 for the wrong state
-            fire_case(SimpleNamespace(state=case.state), event, services.case_party(current_user, case),
-                      services.case_facts(case))
-        except ActionRefused as exc:
-            error = services.refusal_error(exc)
-            if not isinstance(error, ValidationFailed):
-                raise error from exc
+        # Say why rather than show a form that can only fail: 403 wrong person, 409 wrong state.
+        if (error := services.dry_run(case, actor=current_user, event=event)) is not None:
+            raise error
     reason_codes = {"decline": "decline", "close": "close"}.get(event)
     if reason_codes:
         from forms.cases import CLOSE_REASONS, DECLINE_REASONS

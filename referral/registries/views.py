@@ -21,7 +21,8 @@ from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.registries import bp, policies, services
-from referral.registries.models import ChangeRequest, ChangeState, Institution, Talent, TrainingRecord
+from referral.registries.models import (ChangeRequest, ChangeState, Institution, Talent, TalentEmployment,
+                                        TrainingRecord)
 from referral.registries.queries import (change_request_queue, decisions_of, institutions_visible_to,
                                          review_queue, talents_visible_to, training_hours_of, training_shortfall)
 from referral.registries.presenters import clock, mask_id_number
@@ -133,8 +134,7 @@ def institution(institution_id: int):
     area = {d.code: d.full_name for d in db.session.scalars(
         db.select(Division).where(Division.code.in_(inst.service_area)))}
     staff = db.session.scalars(talents_visible_to(current_user).where(
-        Talent.id.in_(db.select(services.TalentEmployment.talent_id)
-                      .where(services.TalentEmployment.institution_id == inst.id)))
+        Talent.id.in_(db.select(TalentEmployment.talent_id).where(TalentEmployment.institution_id == inst.id)))
         .order_by(Talent.name)).all()
     return render_template("registries/institution.html", inst=inst, attachments=attachments, changes=changes,
                            area=area, staff=staff, missing=services.missing_fields(inst)

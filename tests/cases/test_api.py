@@ -43,7 +43,8 @@ def test_a_case_walks_every_step(client, people, bearer):
          "in_service"),
         ("staff", {"event": "review", "assessment": {"risk_grade": 0, "plan": "增加社交技能训练"}}, "in_service"),
         ("staff", {"event": "close", "reason_code": "goals_met", "assessment": {"risk_grade": 0}}, "closed"),
-        ("staff", {"event": "follow_up", "follow_up": {"method": "phone", "contact_person": "本人"}}, "closed"),
+        ("staff", {"event": "follow_up", "follow_up": {"date": today_in_china().isoformat(), "method": "phone",
+                                                       "contact_person": "本人"}}, "closed"),
         ("staff", {"event": "follow_up", "follow_up": {"method": "visit", "condition": "稳定"}}, "completed"),
     ]
     for who, payload, state in steps:
@@ -281,3 +282,17 @@ def test_withdraw_while_in_service_frees_the_place(client, people, bearer):
     assert response.get_json()["state"] == "withdrawn"
     db.session.expire_all()
     assert db.session.get(Institution, people["inst"].id).free_places == taken + 1
+
+
+def test_a_follow_up_date_in_the_future_is_refused(client, people, bearer):
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    cid = _in_service(client, h, people)
+    post_event(client, h["staff"], cid, event="close", reason_code="goals_met", assessment={"risk_grade": 0})
+    later = (today_in_china() + timedelta(days=3)).isoformat()
+    response = post_event(client, h["staff"], cid, event="follow_up", follow_up={"date": later, "method": "visit"})
+    assert response.status_code == 422 and "follow_up.date" in response.get_json()["error"]["fields"]
+    day = (today_in_china() - timedelta(days=1)).isoformat()
+    assert post_event(client, h["staff"], cid, event="follow_up",
+                      follow_up={"date": day, "method": "visit"}).status_code == 200
+    done = db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == cid, FollowUp.done_at.is_not(None))).one()
+    assert today_in_china(now=done.done_at).isoformat() == day
