@@ -11,12 +11,10 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from pypdf.generic import IndirectObject
 
 from referral.cases import services
 from referral.documents import pdf
@@ -25,89 +23,10 @@ from referral.documents.context import application_context, blank_context
 from referral.documents.pdf import DocumentError, StaticOnlyFetcher, URLRefused, render_pdf
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
-from tests.cases.conftest import application, people  # noqa: F401  (the case fixtures, reused)
-from tests.registries.conftest import draft, officials  # noqa: F401  (what `people` needs)
+from tests.cases.conftest import application
+from tests.documents.pdfcheck import OUR_FONT, PROJECT_ROOT, check_fonts, check_text_covered, flat, text_of
 
-# WeasyPrint names an embedded font after its CSS family: a six-letter subset tag + "JK-Sans-SC". Those
-# family names exist only through our @font-face rules, so no system font can match them.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_NAMES = "|".join(map(re.escape, sorted(pdf.PDF_FONT_NAMES)))
-OUR_FONT = re.compile(rf"^/?[A-Z]{{6}}\+({_NAMES})$")
-
-
-def flat(text: str) -> str:
-    """Extracted text without whitespace: where pypdf puts spaces and line breaks is not the point."""
-    return re.sub(r"\s+", "", text)
-
-
-def text_of(data: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def _resolve(obj):
-    return obj.get_object() if isinstance(obj, IndirectObject) else obj
-
-
-def _resources(reader: PdfReader):
-    """The resources of each page and of each form XObject drawn on it (recursively)."""
-    def walk(resources):
-        yield resources
-        for xobject in (_resolve(resources.get("/XObject")) or {}).values():
-            xobject = _resolve(xobject)
-            if xobject.get("/Subtype") == "/Form":
-                yield from walk(_resolve(xobject.get("/Resources")) or {})
-
-    for page in reader.pages:
-        yield from walk(_resolve(page.get("/Resources")) or {})
-
-
-def check_fonts(data: bytes) -> set[str]:
-    """Every font in the PDF is one of ours and embedded, and none has a missing glyph. Returns their names.
-
-    The last one reads WeasyPrint's own mark: a font whose text needed a glyph the font lacks gets a
-    custom CMap (``/WP-Encod-0``) that sends those codes to glyph 0 (.notdef); a font with every glyph it
-    needed gets ``/Identity-H``."""
-    reader = PdfReader(io.BytesIO(data))
-    names = set()
-    for resources in _resources(reader):
-        for font in (_resolve(resources.get("/Font")) or {}).values():
-            font = _resolve(font)
-            name = str(font["/BaseFont"])
-            names.add(name)
-            assert OUR_FONT.match(name), f"a font that is not ours: {name}"
-            assert font["/Subtype"] == "/Type0", f"not a CID font: {name}"
-            descendant = _resolve(font["/DescendantFonts"][0])
-            descriptor = _resolve(descendant["/FontDescriptor"])
-            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), f"not embedded: {name}"
-            assert font["/Encoding"] == "/Identity-H", f"{name} draws a .notdef glyph (a character it lacks)"
-    assert names, "no font at all in the PDF"
-    return names
-
-
-def check_text_covered(text: str) -> None:
-    missing = pdf.uncovered(text)
-    assert not missing, f"characters the shipped fonts do not cover: {sorted(missing)}"
-
-
-@pytest.fixture
-def referred_case(people):  # noqa: F811
-    """An application from the hospital, registered and referred by the officer, accepted by the institution."""
-    body = application()
-    who = body["applicant"]
-    case = services.submit_application(actor=people["hospital"], data={
-        "channel": body["channel"], "assister_role": body["assister_role"], "name": who["name"],
-        "id_number": who["id_number"], "phone": who["phone"], "address": who["address"],
-        "division_code": who["division"], "guardian_name": body["guardian"]["name"],
-        "guardian_relation": body["guardian"]["relation"], "guardian_phone": body["guardian"]["phone"],
-        "needs": body["needs"], "service_types": body["service_types"], "consent_signer": "applicant"})
-    services.advance_case(case, actor=people["officer"], event="register", verification="已核实身份、户籍与诊断证明")
-    services.advance_case(case, actor=people["officer"], event="refer", institution_id=people["inst"].id)
-    services.advance_case(case, actor=people["staff"], event="accept")
-    db.session.commit()
-    return case
-
-
-def test_application_pdf_of_a_real_case(referred_case, people):  # noqa: F811
+def test_application_pdf_of_a_real_case(referred_case, people):
     case = referred_case
     context = application_context(case, verification_code="7Q4M-K2XD")
     data = render_document(context)
@@ -139,7 +58,7 @@ def test_blank_application_pdf(app):
     check_fonts(data)
 
 
-def test_a_fresh_application_has_blank_registration_and_referral(people):  # noqa: F811
+def test_a_fresh_application_has_blank_registration_and_referral(people):
     case = services.submit_application(actor=people["hospital"], data={
         "channel": "medical", "name": "王芳", "id_number": application()["applicant"]["id_number"],
         "division_code": "220102", "needs": "家庭支持", "service_types": ["家庭支持", "个案管理"],
@@ -287,20 +206,3 @@ def test_rendering_stops_at_a_refused_url(html):
 def test_fonts_are_subset_with_harfbuzz():
     assert pdf.fast_font_subsetting(), (
         "install the system package libharfbuzz-subset0: without it a Chinese page takes ~8 s to render")
-
-
-def test_render_times(referred_case, capsys):
-    """Measured, not asserted (the targets belong to a bench script): printed with -s."""
-    html = render_html(application_context(referred_case))
-    pdf._cached = None  # cold: parse forms.css and register the fonts again
-    start = time.perf_counter()
-    render_pdf(html)
-    cold = time.perf_counter() - start
-    warm = []
-    for _ in range(3):
-        start = time.perf_counter()
-        render_pdf(html)
-        warm.append(time.perf_counter() - start)
-    with capsys.disabled():
-        print(f"\n[pdf] application: cold {cold:.3f}s (stylesheet + fonts), warm {min(warm):.3f}s "
-              f"(best of 3; all {', '.join(f'{w:.3f}' for w in warm)})")
