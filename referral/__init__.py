@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.cases.views  # noqa: F401
     import referral.auth.views  # noqa: F401
     import referral.divisions.views  # noqa: F401
+    import referral.documents.views  # noqa: F401
     import referral.home.views  # noqa: F401
     import referral.registries.directory  # noqa: F401
     import referral.registries.views  # noqa: F401
@@ -161,12 +162,14 @@ def register_blueprints(app: Flask) -> None:
     from referral.auth import bp as auth_bp
     from referral.cases import bp as cases_bp
     from referral.divisions import bp as divisions_bp
+    from referral.documents import bp as documents_bp
     from referral.home import bp as home_bp
     from referral.registries import bp as registries_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
-    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp):
+    for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
+               documents_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -1,4 +1,4 @@
-"""flask --app wsgi …: divisions import, users create, seed-demo (DESIGN §4). ``db upgrade`` comes
+"""flask --app wsgi …: divisions import, users create, seed-demo (DESIGN §4), documents work. ``db upgrade`` comes
 from Flask-Migrate."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from referral.extensions import db
 
 divisions_cli = AppGroup("divisions", help="行政区划 (GB/T 2260).")
 users_cli = AppGroup("users", help="Accounts.")
+documents_cli = AppGroup("documents", help="The standard documents: batch exports.")
 
 
 @divisions_cli.command("import")
@@ -85,7 +86,21 @@ def seed_demo(if_empty: bool):
         click.echo("  " + line)
 
 
+@documents_cli.command("work")
+@click.option("--once", is_flag=True, help="Run the queued exports, then stop (for cron or a test).")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when idle.")
+@with_appcontext
+def documents_work(once: bool, interval: float):
+    """Run queued batch exports (set DOCUMENT_EXPORT_RUNNER=worker on the web servers). Any number of
+    workers may run: each job is claimed by exactly one."""
+    from referral.documents.exports import work
+
+    ran = work(once=once, interval=interval)
+    click.echo(f"documents: {ran} export(s) run")
+
+
 def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(documents_cli)

@@ -64,6 +64,16 @@ class BaseConfig:
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     PAGE_SIZE = 25
 
+    # Documents (issue 5). PUBLIC_URL: the site's address as the public reaches it, printed in every
+    # document's QR code; unset, the address of the request that issues it.
+    PUBLIC_URL: str | None = None
+    # Batch exports: "thread" runs them in the web process (embedded default); "worker" leaves them to
+    # `flask documents work` (production). Workers: render processes per job (None: one per core).
+    DOCUMENT_EXPORT_RUNNER = "thread"
+    DOCUMENT_EXPORT_WORKERS: int | None = None
+    DOCUMENT_EXPORT_MAX = 500
+    EXPORT_ROOT: str | None = None
+
     # Trust X-Forwarded-For/-Proto from this many proxies (0: not behind a proxy).
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0

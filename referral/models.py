@@ -54,5 +54,6 @@ def import_all_models():
     from referral.cases import models as _cases  # noqa: F401
     from referral.auth import models as _auth  # noqa: F401
     from referral.divisions import models as _divisions  # noqa: F401
+    from referral.documents import models as _documents  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
     from referral.supervision import models as _supervision  # noqa: F401

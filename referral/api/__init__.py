@@ -14,6 +14,7 @@ def register_api(app):
     from referral.auth import api as _auth_api  # noqa: F401
     from referral.cases import api as _cases_api  # noqa: F401
     from referral.divisions import api as _divisions_api  # noqa: F401
+    from referral.documents import api as _documents_api  # noqa: F401
     from referral.registries import api as _registries_api  # noqa: F401
     from referral.users import api as _users_api  # noqa: F401
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from referral.api import bp
-from referral.api.spec import (ERROR_SCHEMA, OPERATIONS, field_schema, form_schema, is_required,
+from referral.api.spec import (ERROR_SCHEMA, OPERATIONS, Binary, field_schema, form_schema, is_required,
                                openapi_path, path_parameters)
 
 _ERROR_TEXT = {400: "请求格式不正确", 401: "未提供或无效的令牌", 403: "角色无权执行此操作",
                404: "不存在或不在您的管辖范围内", 409: "当前状态不允许，或对象已被他人修改",
                422: "字段校验失败（见 error.fields）", 429: "尝试次数过多"}
+
+
+def _content(schema) -> dict:
+    if schema is None:
+        return {}
+    if isinstance(schema, Binary):
+        return {"content": {schema.media_type: {"schema": {"type": "string", "format": "binary"}}}}
+    return {"content": {"application/json": {"schema": schema}}}
 
 
 def build_document() -> dict:
@@ -25,9 +33,7 @@ def build_document() -> dict:
                     continue
                 parameters.append({"name": fld.name, "in": "query", "required": is_required(fld),
                                    "schema": field_schema(fld)})
-        responses = {str(code): {"description": text, **({"content": {"application/json": {"schema": schema}}}
-                                                         if schema is not None else {})}
-                     for code, (text, schema) in op.responses.items()}
+        responses = {str(code): {"description": text, **_content(schema)} for code, (text, schema) in op.responses.items()}
         error_codes = set(op.errors)
         if op.auth:
             error_codes |= {401}

@@ -55,6 +55,13 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+@dataclass(frozen=True)
+class Binary:
+    """A response that is a file, not JSON: ``responses={200: ("PDF", Binary("application/pdf"))}``."""
+
+    media_type: str
+
+
 class BadRequest(DomainError):
     status, code = 400, "bad_request"
 

@@ -16,6 +16,7 @@ from referral.cases.api import STAGES
 from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
 from referral.cases.presenters import mask_phone
 from referral.cases.queries import cases_visible_to, history_of, serves_case
+from referral.documents.presenters import document_panel
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.presenters import clock, mask_id_number
@@ -126,7 +127,8 @@ def detail(case_id: int):
         codes=CODE_LABELS,
         risk_gate=latest_risk is not None and latest_risk >= services.RISK_GATE, latest_risk=latest_risk,
         can_reveal=services.case_party(current_user, case).referral_officer
-        or services.case_party(current_user, case).institution_member)
+        or services.case_party(current_user, case).institution_member,
+        documents=document_panel(current_user, "case", case))
 
 
 @bp.post("/cases/<int:case_id>/reveal")

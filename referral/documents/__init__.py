@@ -1,5 +1,8 @@
-"""The seven standard documents (DESIGN §3.3): plain-data snapshots (``context``), Jinja templates under
-``templates/pdf/``, and one PDF renderer (``pdf``, the only module that imports WeasyPrint).
+"""The seven standard documents (DESIGN §3.3): plain-data snapshots (``context`` and one module per group
+of templates), Jinja templates under ``templates/pdf/``, one PDF renderer (``pdf``, the only module that
+imports WeasyPrint), issuing with versions and verification codes (``services``), and batch exports
+(``exports``)."""
 
-No blueprint yet: issuing (``services.issue_document``), storing the bytes (``IssuedDocument``) and the
-preview/download routes come with the other documents."""
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)

@@ -1,38 +1,89 @@
-"""The standard documents by code (DESIGN §3.3; the codes are a contract): template, title, and how to
-turn a snapshot into HTML and PDF. Only ``application`` (T7) has a template so far."""
+"""The standard documents by code (DESIGN §3.3; the codes are a contract): what each is issued for, how its
+snapshot is built, its paper version, and how a snapshot becomes HTML and PDF.
+
+A document is issued for a *subject* (the object in the URL: a case, an institution, a talent, or a user
+account for one's own confidentiality pledge) and, for some case documents, one *part* of it: the
+agreement, an assessment or a follow-up. The template of a code is ``templates/pdf/<code>.html``."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import version as package_version
 
 from flask import current_app
+from jinja2 import meta
 
-from referral.documents.context import APPLICATION, TITLES
-from referral.documents.pdf import render_pdf
+from referral.documents import case_file
+from referral.documents import context as application
+from referral.documents import pledges
+from referral.documents.context import TITLES
+from referral.documents.pdf import STYLESHEET, render_pdf
 
 
 @dataclass(frozen=True)
 class DocumentType:
     code: str
-    template: str
+    subjects: tuple[str, ...]  # case, institution, talent, user
+    build: Callable[..., dict]  # (the subject or its part, *, issued_on, verification_code) → snapshot
+    blank: Callable[[], dict]
+    part: str | None = None  # agreement, assessment, follow_up: what of a case the document is about
 
     @property
     def title(self) -> str:
         return TITLES[self.code]
 
+    @property
+    def template(self) -> str:
+        return f"pdf/{self.code}.html"
+
 
 DOCUMENTS: dict[str, DocumentType] = {
-    APPLICATION: DocumentType(APPLICATION, "pdf/application.html"),
+    "confidentiality_pledge": DocumentType("confidentiality_pledge", ("talent", "institution", "user"),
+                                           pledges.confidentiality_pledge_context,
+                                           pledges.blank_confidentiality_pledge),
+    "service_pledge": DocumentType("service_pledge", ("institution",), pledges.service_pledge_context,
+                                   pledges.blank_service_pledge),
+    "basic_file": DocumentType("basic_file", ("case",), case_file.basic_file_context, case_file.blank_basic_file),
+    "service_agreement": DocumentType("service_agreement", ("case",), case_file.service_agreement_context,
+                                      case_file.blank_service_agreement, part="agreement"),
+    "application": DocumentType("application", ("case",), application.application_context, application.blank_context),
 }
+
+
+def documents_for(subject_type: str) -> list[DocumentType]:
+    return [d for d in DOCUMENTS.values() if subject_type in d.subjects]
 
 
 def render_html(context: dict) -> str:
     """The document's HTML from its snapshot. The template is rendered on its own, without Flask's
     request context processors: it sees ``doc`` (the snapshot) and nothing else."""
-    document = DOCUMENTS[context["code"]]
-    return current_app.jinja_env.get_template(document.template).render(doc=context)
+    return current_app.jinja_env.get_template(f"pdf/{context['code']}.html").render(doc=context)
 
 
 def render_document(context: dict) -> bytes:
     """The document's PDF bytes from its snapshot."""
     return render_pdf(render_html(context))
+
+
+def template_version(code: str) -> str:
+    """12 hex digits of a hash over everything that shapes the document's look: its template and every
+    template it extends, includes or imports (followed to the end), the print stylesheet and the font
+    package. Computed, not bumped by hand, so an issued document always names the exact template that
+    made it."""
+    env = current_app.jinja_env
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    todo = [f"pdf/{code}.html"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source, _, _ = env.loader.get_source(env, name)
+        digest.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
+        todo.extend(sorted(n for n in meta.find_referenced_templates(env.parse(source)) if n))
+    digest.update(STYLESHEET.read_bytes())
+    digest.update(package_version("pylopdf-fonts-zh-cn").encode())
+    return digest.hexdigest()[:12]

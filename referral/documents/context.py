@@ -4,7 +4,9 @@ A builder reads the database once and returns only ``str``, ``bool``, ``list`` a
 formatted for print (dates in China time, labels in Chinese), so the template does no lookups and no ORM
 object ever reaches it (Indico receipts rule). Every document's context has the same head:
 
-    code, title, number, issued_on, verification_code, blank, stylesheet_href
+    code, title, number, issued_on, verification_code, verification_url, qr_svg, blank, stylesheet_href
+
+(the issuing service fills the verification code, its URL and the QR code's SVG),
 
 and the paper version of a document is the same template with :func:`blank_context`: every field empty,
 every choice unticked, so the PDF prints lines and boxes to fill in by hand.
@@ -83,11 +85,11 @@ def options(labels, checked=()) -> list[dict]:
     return [{"label": str(label), "checked": label in checked} for label in labels]
 
 
-def document_number(code: str, object_id: int | None, on: date) -> str:
+def document_number(code: str, object_id: int | str | None, on: date) -> str:
     return f"JK-{NUMBER_PREFIXES[code]}-{object_id}-{on:%Y%m%d}"
 
 
-def head(code: str, *, object_id: int | None = None, issued_on: date | None = None,
+def head(code: str, *, object_id: int | str | None = None, issued_on: date | None = None,
          verification_code: str | None = None, blank: bool = False) -> dict:
     """What every document's context starts with."""
     issued_on = None if blank else (issued_on or today_in_china())
@@ -97,9 +99,15 @@ def head(code: str, *, object_id: int | None = None, issued_on: date | None = No
         "number": "" if blank else document_number(code, object_id, issued_on),
         "issued_on": format_date(issued_on),
         "verification_code": "" if blank else (verification_code or ""),
+        "verification_url": "",
+        "qr_svg": "",
         "blank": blank,
         "stylesheet_href": "",
     }
+
+
+#: The keys of :func:`head`: what differs between two issues of the same content.
+HEAD_KEYS = frozenset(head("application", blank=True))
 
 
 def identity_from_id_number(id_number: str) -> tuple[str, str]:

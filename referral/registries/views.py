@@ -18,6 +18,7 @@ from referral.attachments.services import open_attachment, store_upload
 from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
 from referral.divisions.models import Division, DivisionLevel
+from referral.documents.presenters import document_panel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.registries import bp, policies, services
@@ -142,7 +143,8 @@ def institution(institution_id: int):
                            field_labels=services.FIELD_LABELS, can_edit=policies.can_edit_entry(current_user, inst),
                            change_actions={c.id: services.available_change_actions(current_user, c)
                                            for c in changes if c.state == ChangeState.PENDING},
-                           licence_form=LicenceForm(), mask=mask_id_number, **_entry_context(inst))
+                           licence_form=LicenceForm(), mask=mask_id_number,
+                           documents=document_panel(current_user, "institution", inst), **_entry_context(inst))
 
 
 @bp.route("/institutions/<int:institution_id>/edit", methods=["GET", "POST"])
@@ -371,7 +373,8 @@ def talent(talent_id: int):
                            hours=hours, year=year, training_form=TrainingForm(),
                            can_edit=policies.can_edit_entry(current_user, talent),
                            can_reveal=policies.is_county_official_for(current_user, talent)
-                           or policies.is_talent_owner(current_user, talent), **_entry_context(talent))
+                           or policies.is_talent_owner(current_user, talent),
+                           documents=document_panel(current_user, "talent", talent), **_entry_context(talent))
 
 
 @bp.route("/talents/<int:talent_id>/edit", methods=["GET", "POST"])

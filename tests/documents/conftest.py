@@ -7,7 +7,7 @@ import pytest
 
 from referral.cases import services
 from referral.extensions import db
-from tests.cases.conftest import application, people  # noqa: F401  (the case fixtures, reused)
+from tests.cases.conftest import application, bearer, people  # noqa: F401  (the case fixtures, reused)
 from tests.registries.conftest import draft, officials  # noqa: F401  (what `people` needs)
 
 

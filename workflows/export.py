@@ -1,0 +1,42 @@
+"""A batch export of documents (issue 5): queued by an official, run in the background, done with a ZIP
+or failed with a reason. Only the runner fires these events; ``start`` is the claim, so two runners that
+pick up the same job cannot both run it (the row's version column makes the second commit fail)."""
+
+from __future__ import annotations
+
+import enum
+
+from workflows.engine import Flow, fire
+
+
+class ExportState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+E = ExportState
+EXPORT_TRANSITIONS: list[dict] = [
+    {"trigger": "start", "source": E.QUEUED, "dest": E.RUNNING},
+    {"trigger": "finish", "source": E.RUNNING, "dest": E.DONE},
+    {"trigger": "fail", "source": [E.QUEUED, E.RUNNING], "dest": E.FAILED},
+]
+
+
+class ExportFlow(Flow):
+    def __init__(self, export):
+        super().__init__()
+        self.export = export
+
+    @property
+    def state(self):
+        return ExportState(self.export.state)
+
+    @state.setter
+    def state(self, value):
+        self.export.state = ExportState(value)
+
+
+def fire_export(export, action: str):
+    return fire(ExportFlow(export), states=ExportState, table=EXPORT_TRANSITIONS, action=action)
