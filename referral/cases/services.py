@@ -248,6 +248,7 @@ def _assessment(case, actor, kind, data, *, result=None) -> Assessment:
     if not 0 <= risk <= 5:
         raise ValidationFailed(fields={"assessment.risk_grade": [_("危险性评估等级应为 0–5。")]})
     scales = {k: payload.pop(k, None) for k in ("sdss", "psp", "gaf", "adl")}
+    payload.pop("next_review_date", None)  # a column of its own (set by the review), and a date is not JSON
     row = Assessment(case_id=case.id, institution_id=case.institution_id, kind=kind, result=result, risk_grade=risk,
                      domains=payload, plan=payload.pop("plan", "") or "", assessed_by_id=actor.id, **scales)
     db.session.add(row)

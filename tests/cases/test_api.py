@@ -28,6 +28,7 @@ def test_a_case_walks_every_step(client, people, bearer):
     assert case["due_date"] == add_working_days(today_in_china(), 5).isoformat() and case["working_days_left"] == 5
     cid = case["id"]
     places = people["inst"].free_places
+    next_review = today_in_china() + timedelta(days=60)
 
     steps = [
         ("officer", {"event": "register", "verification": "身份证、户籍、出院小结已核实"}, "registered"),
@@ -41,7 +42,9 @@ def test_a_case_walks_every_step(client, people, bearer):
             "end_date": (today_in_china() + timedelta(days=180)).isoformat(),
             "service_items": ["服药训练"], "form": "日间康复", "frequency": "每周两次", "signer_name": "李明"}},
          "in_service"),
-        ("staff", {"event": "review", "assessment": {"risk_grade": 0, "plan": "增加社交技能训练"}}, "in_service"),
+        # a chosen next review date (a date in the payload once crashed the save: it is a column, not a domain)
+        ("staff", {"event": "review", "assessment": {"risk_grade": 0, "plan": "增加社交技能训练",
+                                                     "next_review_date": next_review.isoformat()}}, "in_service"),
         ("staff", {"event": "close", "reason_code": "goals_met", "assessment": {"risk_grade": 0}}, "closed"),
         ("staff", {"event": "follow_up", "follow_up": {"date": today_in_china().isoformat(), "method": "phone",
                                                        "contact_person": "本人"}}, "closed"),
@@ -59,8 +62,9 @@ def test_a_case_walks_every_step(client, people, bearer):
             assert db.session.get(Institution, people["inst"].id).free_places == places
     history = client.get(f"/api/v1/cases/{cid}/history", headers=h["officer"]).get_json()["items"]
     assert [e["event"] for e in history] == ["apply"] + [p["event"] for _w, p, _s in steps]
-    assert [a.kind for a in db.session.scalars(db.select(Assessment).order_by(Assessment.id))] == \
-        ["comprehensive", "staged", "closing"]
+    assessments = db.session.scalars(db.select(Assessment).order_by(Assessment.id)).all()
+    assert [a.kind for a in assessments] == ["comprehensive", "staged", "closing"]
+    assert assessments[1].next_review_date == next_review and "next_review_date" not in assessments[1].domains
     assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))) == 0
 
 
