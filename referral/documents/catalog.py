@@ -15,7 +15,7 @@ from importlib.metadata import version as package_version
 from flask import current_app
 from jinja2 import meta
 
-from referral.documents import case_file
+from referral.documents import case_file, case_records
 from referral.documents import context as application
 from referral.documents import pledges
 from referral.documents.context import TITLES
@@ -48,6 +48,10 @@ DOCUMENTS: dict[str, DocumentType] = {
     "basic_file": DocumentType("basic_file", ("case",), case_file.basic_file_context, case_file.blank_basic_file),
     "service_agreement": DocumentType("service_agreement", ("case",), case_file.service_agreement_context,
                                       case_file.blank_service_agreement, part="agreement"),
+    "assessment": DocumentType("assessment", ("case",), case_records.assessment_context,
+                               case_records.blank_assessment, part="assessment"),
+    "follow_up": DocumentType("follow_up", ("case",), case_records.follow_up_context, case_records.blank_follow_up,
+                              part="follow_up"),
     "application": DocumentType("application", ("case",), application.application_context, application.blank_context),
 }
 
