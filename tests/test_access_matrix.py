@@ -95,20 +95,33 @@ def test_every_route_is_in_the_matrix(app):
     """A new route without a row here fails this test, so nobody forgets the access check."""
     from tests.registries.test_access import ROUTES_COVERED as registry_routes
     from tests.cases.test_access import ROUTES_COVERED as case_routes
+    from tests.documents.test_access import PUBLIC_ROUTES as document_public_routes
+    from tests.documents.test_access import ROUTES_COVERED as document_routes
     from tests.supervision.test_access import ROUTES_COVERED as supervision_routes
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
+    covered |= document_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
-              "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw"}
+              "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw",
+              # paper forms and the document check: public by design (tests/documents/test_access.py)
+              *document_public_routes}
     names = {"<int:user_id>": "{target}", "<int:entry_id>": "{entry}", "<code>": "220102",
              "<int:institution_id>": "{inst}", "<int:talent_id>": "{talent}", "<int:attachment_id>": "{att}",
              "<int:change_id>": "{change}", "<event>": "withdraw", "<int:check_id>": "{check}",
              "<int:complaint_id>": "{complaint}", "<reference>": "{reference}", "<int:case_id>": "{case}",
              "<receipt_no>": "{receipt}", "/cases/{case}/events/withdraw": "/cases/{case}/events/accept",
              "/supervision/complaints/{complaint}/<action>": "/supervision/complaints/{complaint}/handle",
-             "<action>": "approve_change"}
+             "<action>": "approve_change",
+             "<any(cases, institutions, talents):plural>/<int:subject_id>": "cases/{case}",
+             "<int:document_id>": "{document}", "<int:export_id>": "{export}",
+             "/cases/{case}/documents/220102": "/cases/{case}/documents/application",
+             "/cases/{case}/documents/220102/reissue": "/cases/{case}/documents/application/reissue",
+             "/me/documents/220102": "/me/documents/confidentiality_pledge",
+             "/api/v1/cases/{case}/documents/220102": "/api/v1/cases/{case}/documents/application",
+             "/api/v1/institutions/{inst}/documents/220102": "/api/v1/institutions/{inst}/documents/confidentiality_pledge",
+             "/api/v1/talents/{talent}/documents/220102": "/api/v1/talents/{talent}/documents/confidentiality_pledge"}
     missing = []
     for rule in app.url_map.iter_rules():
         path = rule.rule

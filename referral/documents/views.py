@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from forms.documents import DocumentQuery, ExportForm, VerifyForm
 from referral.auth.permissions import Permission, permission_required
+from referral.cases.api import STAGES
 from referral.cases.models import Case, CaseState
 from referral.cases.queries import cases_visible_to
 from referral.documents import bp, exports, services
@@ -181,7 +182,7 @@ def export_list():
     pagination = paginate(exports.exports_of(current_user).order_by(DocumentExport.created_at.desc()))
     states = {s.value for s in CaseState}
     return render_template("documents/exports.html", form=form, pagination=pagination,
-                           titles={c: d.title for c, d in DOCUMENTS.items()},
+                           titles={c: d.title for c, d in DOCUMENTS.items()}, stages=STAGES,
                            state=form.state.data if form.state.data in states else ""), 422 if form.errors else 200
 
 
