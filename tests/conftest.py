@@ -100,7 +100,7 @@ DIVISION_ROWS = _division_rows()
 def app(migrated_database, tmp_path):
     url = migrated_database(tmp_path)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SERVER_NAME="localhost",
-                     ATTACHMENT_ROOT=str(tmp_path / "attachments"))
+                     ATTACHMENT_ROOT=str(tmp_path / "attachments"), EXPORT_ROOT=str(tmp_path / "exports"))
     app.test_client_class = FreshContextClient
     with app.app_context():
         _db.session.execute(_db.insert(Division), DIVISION_ROWS)
