@@ -85,7 +85,22 @@ def start_in_background(export_id: int) -> None:
         return  # a `flask documents work` process will pick it up
     app = current_app._get_current_object()
     thread = threading.Thread(target=_run_in_app, args=(app, export_id), name=f"export-{export_id}", daemon=True)
+    with _threads_lock:
+        _threads.add(thread)
     thread.start()
+
+
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+
+
+def join_background(timeout: float | None = None) -> None:
+    """Wait for the exports this process started (a graceful shutdown; the tests, before they drop the
+    database the jobs write to)."""
+    with _threads_lock:
+        running = list(_threads)
+    for thread in running:
+        thread.join(timeout)
 
 
 def _run_in_app(app, export_id: int) -> None:
@@ -94,6 +109,8 @@ def _run_in_app(app, export_id: int) -> None:
             run_export(export_id)
         finally:
             db.session.remove()
+            with _threads_lock:
+                _threads.discard(threading.current_thread())
 
 
 def claim(export_id: int) -> DocumentExport | None:
@@ -122,6 +139,8 @@ def run_export(export_id: int, *, workers: int | None = None) -> DocumentExport 
         db.session.rollback()
         (export_root() / _file_name(export_id)).unlink(missing_ok=True)
         export = db.session.get(DocumentExport, export_id)
+        if export is None:  # the job itself is gone: nothing to mark
+            return None
         fire_export(export, "fail")
         export.error = f"{type(exc).__name__}: {exc}"[:500]
         export.finished_at = utcnow()
