@@ -18,6 +18,7 @@ from referral.documents.models import IssuedDocument
 from referral.extensions import db
 from tests.conftest import csrf_token, login
 from tests.documents.pdfcheck import check_fonts, flat, text_of
+from tests.documents.test_case_records import served_case  # noqa: F401  (fixture reused)
 
 
 def issued_rows():
@@ -213,3 +214,41 @@ def test_the_number_distinguishes_versions_of_one_day(referred_case, people):
     assert one.number != two.number and re.fullmatch(rf"JK-APP-{referred_case.id}-\d{{8}}-2", two.number)
     assert qr_texts(two.content) == [f"https://jk.example.gov.cn/verify/{two.printed_code}"]
     assert io.BytesIO(two.content).read(5) == b"%PDF-"
+
+
+def test_all_seven_from_the_api_filled_and_blank(client, served_case, people, bearer):
+    """Done-when of issue 5: every template downloads through the API, filled and blank."""
+    from referral.cases.models import Assessment, FollowUp
+
+    assessment = db.session.scalars(select(Assessment).where(Assessment.case_id == served_case.id)
+                                    .order_by(Assessment.id)).first()
+    follow_up = db.session.scalars(select(FollowUp).where(FollowUp.case_id == served_case.id,
+                                                          FollowUp.done_at.is_not(None))).first()
+    staff, county = bearer(people["staff"]), bearer(people["county"])
+    inst = people["inst"]
+    wanted = [
+        (f"/api/v1/cases/{served_case.id}/documents/application", staff, "转介服务申请表", "李明"),
+        (f"/api/v1/cases/{served_case.id}/documents/basic_file", staff, "基本情况档案", "李明"),
+        (f"/api/v1/cases/{served_case.id}/documents/service_agreement", staff, "服务协议", inst.name),
+        (f"/api/v1/cases/{served_case.id}/documents/assessment?assessment_id={assessment.id}", staff, "康复评估表",
+         "综合评估"),
+        (f"/api/v1/cases/{served_case.id}/documents/follow_up?follow_up_id={follow_up.id}", staff, "回访记录表",
+         "本人及父亲"),
+        (f"/api/v1/institutions/{inst.id}/documents/service_pledge", county, "服务承诺书", inst.name),
+        (f"/api/v1/institutions/{inst.id}/documents/confidentiality_pledge", county, "保密承诺书", inst.name),
+    ]
+    for url, headers, title, value in wanted:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
+        body = flat(text_of(response.data))
+        assert flat(title) in body and flat(value) in body and response.headers["X-Verification-Code"] in body, url
+    codes = {row.code for row in issued_rows()}
+    assert codes == {"application", "basic_file", "service_agreement", "assessment", "follow_up", "service_pledge",
+                     "confidentiality_pledge"}
+    for code, title in (("application", "转介服务申请表"), ("basic_file", "基本情况档案"), ("service_agreement", "服务协议"),
+                        ("assessment", "康复评估表"), ("follow_up", "回访记录表"), ("service_pledge", "服务承诺书"),
+                        ("confidentiality_pledge", "保密承诺书")):
+        blank = client.get(f"/api/v1/documents/blank/{code}")
+        assert blank.status_code == 200 and blank.mimetype == "application/pdf"
+        body = flat(text_of(blank.data))
+        assert flat(title) in body and "■" not in body and "校验码：" not in body, code
