@@ -71,3 +71,16 @@ def check_fonts(data: bytes) -> set[str]:
 def check_text_covered(text: str) -> None:
     missing = pdf.uncovered(text)
     assert not missing, f"characters the shipped fonts do not cover: {sorted(missing)}"
+
+
+def check_plain(value, where="doc"):
+    """A snapshot is plain data all the way down: no ORM object, date or Decimal reaches a template."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert isinstance(key, str), where
+            check_plain(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_plain(item, f"{where}[{i}]")
+    else:
+        assert isinstance(value, (str, bool, int)), f"{where} is a {type(value).__name__}"

@@ -21,7 +21,7 @@ from referral.documents.pdf import render_pdf
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
 from tests.cases.conftest import id_number
-from tests.documents.pdfcheck import check_fonts, check_text_covered, flat, text_of
+from tests.documents.pdfcheck import check_fonts, check_plain, check_text_covered, flat, text_of
 
 ASSESSMENT = {"risk_grade": 1, "medication_adherence": "regular", "insight": "partial",
               "physical_health": "高血压，规律服药控制", "family_support": "与父亲同住，家属支持康复",
@@ -222,18 +222,6 @@ def test_each_agreement_of_a_case_has_its_own_number(serving_case, people):
 
 
 # --- both ----------------------------------------------------------------------------------------------------
-
-def check_plain(value, where="doc"):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            assert isinstance(key, str), where
-            check_plain(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            check_plain(item, f"{where}[{i}]")
-    else:
-        assert isinstance(value, (str, bool, int)), f"{where} is a {type(value).__name__}"
-
 
 def shape(value):
     if isinstance(value, dict):

@@ -22,7 +22,7 @@ from referral.documents.pdf import render_pdf
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
 from tests.cases.conftest import application, id_number
-from tests.documents.pdfcheck import check_fonts, check_text_covered, flat, text_of
+from tests.documents.pdfcheck import check_fonts, check_plain, check_text_covered, flat, text_of
 from tests.registries.conftest import fire
 
 COMPREHENSIVE = {"risk_grade": 1, "mental_state": "幻听减少，情绪平稳，偶有猜疑", "insight": "partial",
@@ -220,18 +220,6 @@ def test_blank_follow_up_pdf(app):
 
 
 # --- both: plain data, and the paper version has the filled version's shape ----------------------------------
-
-def check_plain(value, where="doc"):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            assert isinstance(key, str), where
-            check_plain(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            check_plain(item, f"{where}[{i}]")
-    else:
-        assert isinstance(value, (str, bool, int)), f"{where} is a {type(value).__name__}"
-
 
 def shape(value):
     if isinstance(value, dict):

@@ -252,3 +252,22 @@ def test_all_seven_from_the_api_filled_and_blank(client, served_case, people, be
         assert blank.status_code == 200 and blank.mimetype == "application/pdf"
         body = flat(text_of(blank.data))
         assert flat(title) in body and "■" not in body and "校验码：" not in body, code
+
+
+def test_the_template_version_follows_what_a_template_extends(app, tmp_path):
+    """Changing the shared pledge layout must change both pledges' template version (not the others')."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from referral.documents.catalog import template_version
+
+    before = {code: template_version(code) for code in ("service_pledge", "confidentiality_pledge", "application")}
+    source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, "pdf/_pledge.html")
+    original = app.jinja_env.loader
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"pdf/_pledge.html": source + "\n{# changed #}"}), original])
+    try:
+        after = {code: template_version(code) for code in before}
+    finally:
+        app.jinja_env.loader = original
+    assert after["service_pledge"] != before["service_pledge"]
+    assert after["confidentiality_pledge"] != before["confidentiality_pledge"]
+    assert after["application"] == before["application"]

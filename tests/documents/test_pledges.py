@@ -25,7 +25,7 @@ from referral.extensions import db
 from referral.registries.models import LegalForm, Pledge, PledgeKind, TalentCategory
 from referral.registries.services import PLEDGE_TEXT_VERSION, create_talent
 from tests.cases.conftest import id_number
-from tests.documents.pdfcheck import check_fonts, check_text_covered, flat, text_of
+from tests.documents.pdfcheck import check_fonts, check_plain, check_text_covered, flat, text_of
 from tests.registries.conftest import CREDIT_CODE, fire
 
 ISSUED_ON = date(2026, 3, 2)
@@ -221,18 +221,6 @@ def test_every_label_is_there():
 
 
 # --- plain data, same shape ----------------------------------------------------------------------------------
-
-def check_plain(value, where="doc"):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            assert isinstance(key, str), where
-            check_plain(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            check_plain(item, f"{where}[{i}]")
-    else:
-        assert isinstance(value, (str, bool, int)), f"{where} is a {type(value).__name__}"
-
 
 def shape(value):
     if isinstance(value, dict):
