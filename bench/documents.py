@@ -99,12 +99,17 @@ def main():
         seed(password_factory=lambda: "bench password 1")
         db.session.commit()
         sources = {code: sources_of(document) for code, document in DOCUMENTS.items()}
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
+              "slows every figure)")
         print("document types:", ", ".join(f"{code} ({len(found)} demo objects)" for code, found in sources.items()))
-        print("\n| document | first (ms) | warm median (ms) | warm p90 (ms) | warm cpu median (ms) |\n|---|---|---|---|---|")
+        print("\n| document | first (ms) | warm median (ms) | warm p90 (ms) | warm cpu median (ms) |")
+        print("|---|---|---|---|---|")
         for code, document in DOCUMENTS.items():
             variants = [(f"{code} (blank)", lambda i, d=document: d.blank())]
             if sources[code]:
                 variants.insert(0, (code, lambda i, d=document, s=sources[code]: filled_context(d, s[i % len(s)])))
+            else:
+                print(f"| `{code}` | no demo object to fill it from | | | |")
             for label, make in variants:
                 first, wall, cpu = timed(render_document, make, args.runs)
                 print(f"| `{label}` | {first:.0f} | {statistics.median(wall):.0f} | {p90(wall):.0f} | "
@@ -132,9 +137,11 @@ def main():
         print(f"\nbatch of {args.batch} filled documents (all types in turn):\n")
         print("| how | seconds | documents per second |\n|---|---|---|")
         print(f"| one process (`render_pdf`) | {serial:.1f} | {args.batch / serial:.1f} |")
-        print(f"| `render_many`, {workers} workers, pool start-up included | {pooled:.1f} | {args.batch / pooled:.1f} |")
+        print(f"| `render_many`, {workers} workers, pool start-up included | {pooled:.1f} | "
+              f"{args.batch / pooled:.1f} |")
         print(f"| `render_many`, {workers} workers, after the first document ({started:.1f} s) | "
               f"{pooled - started:.1f} | {(args.batch - 1) / (pooled - started):.1f} |")
+        print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

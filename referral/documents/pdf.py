@@ -12,28 +12,54 @@ out as missing glyphs or in whatever fallback font the system has. So the fonts 
 ``@font-face`` from the installed package's files under family names of our own (``FONT_FAMILIES``) that
 no system font has, so the PDF always uses these exact files whatever else is installed.
 
-Speed. Parsing ``forms.css`` and registering the 8–12 MB font files with fontconfig is the slow part of a
-render, so both are done once per process and reused (:func:`_resources`); ``forms.css`` is parsed again
-only when its modification time changes. WeasyPrint's font map is not documented as thread-safe, so one
-render runs at a time in a process (gunicorn's sync workers are processes).
+Speed (issue 5: ≤ 150 ms a document warm, ≥ 15 a second in a batch; bench/documents.py measures it).
+Parsing ``forms.css`` and registering the 8–12 MB font files with fontconfig is done once per process and
+reused (:func:`_resources`); ``forms.css`` is parsed again only when its modification time changes.
+Embedding the fonts was the other fixed cost of every render (~120 ms of T7's ~500 ms on the 2-core
+test machine): WeasyPrint subsets each CJK font twice with HarfBuzz, keeping glyph ids, so a subset is
+as long as the font's 31 000 glyph slots (~430 KB), then deflates it at level 9. Here
+(:func:`_subset_font`, :func:`_deflate_fonts`) a subset is made in one pass without the vertical
+metrics and deflated at level 1 (faster, and no larger on these sparse tables); subsets are cached by
+glyph set and deflated files by content, so the serif title of a document type, and a blank form, cost
+nothing after the first time. The PDF reads and prints the same. The rest of a render is WeasyPrint
+laying out and painting boxes in Python, ~1 ms a table cell or line of text: forms.css says how the
+templates keep that down. WeasyPrint's font map is not documented as thread-safe, so one render runs
+at a time in a process (gunicorn's sync workers are processes); a batch renders in a pool of
+processes (:func:`render_many`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
+import logging
 import mimetypes
+import multiprocessing
+import os
 import threading
+import zlib
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import pylopdf_fonts_zh_cn
+import weasyprint
 from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
-from weasyprint.text.fonts import FontConfiguration
+from weasyprint.pdf.fonts import Font
+from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+from weasyprint.text.fonts import FontConfiguration, get_hb_object_data
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
 
 STATIC_PDF = (Path(__file__).resolve().parent.parent / "static" / "pdf").resolve()
 STYLESHEET = STATIC_PDF / "forms.css"
@@ -161,7 +187,7 @@ def render_pdf(html: str) -> bytes:
             res = _resources()
             document = HTML(string=html, base_url=BASE_URL, url_fetcher=res.fetcher, media_type="print")
             pdf = document.write_pdf(stylesheets=list(res.stylesheets), font_config=res.font_config,
-                                     counter_style=res.counter_style)
+                                     counter_style=res.counter_style, finisher=_deflate_fonts)
         except FatalURLFetchingError as exc:  # a BaseException: `except Exception` would let it through
             cause = exc.__cause__ or exc
             raise DocumentError(f"{exc}: {cause}") from cause
@@ -174,19 +200,199 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
+@functools.cache
 def fast_font_subsetting() -> bool:
     """Whether WeasyPrint subsets fonts with HarfBuzz (Debian ``libharfbuzz-subset0``). Without it,
     WeasyPrint falls back to fontTools: the same PDF, but ~8 s instead of ~0.25 s for a Chinese page."""
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
     return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
+#: A small page in both fonts: rendering it once loads the fonts into Pango and caches the serif title.
+_WARM_HTML = '<html lang="zh-CN"><body><h1 class="doc-title">精康转介平台</h1><p>转介服务申请表 □■ 0123</p></body></html>'
+
+
 def warm_up() -> None:
-    """Parse the stylesheet and register the fonts now (e.g. at worker start) instead of at the first
-    render."""
+    """Parse the stylesheet, register the fonts and render a small page now (e.g. at worker start)
+    instead of in the first document: the first render in a process is ~250 ms slower."""
     with _lock:
         try:
             _resources()
         except FatalURLFetchingError as exc:
             raise DocumentError(f"{exc}: {exc.__cause__ or exc}") from (exc.__cause__ or exc)
+    render_pdf(_WARM_HTML)
+
+
+# --- font embedding: one subsetting pass, level-1 deflate, both cached ------------------------------------
+#
+# This replaces a method of WeasyPrint's PDF font code, written against weasyprint==70.0 (the pin in
+# pyproject.toml; under another version WeasyPrint's own method stays, see the end of this section), and
+# only for our own two fonts: any other font, and a font with a missing glyph (drawn as .notdef through
+# WeasyPrint's own CMap), takes WeasyPrint's own path unchanged.
+
+#: Tables left out of a subset: WeasyPrint's list, and the vertical metrics (our text is horizontal and
+#: WeasyPrint writes no vertical widths), ~30 % of a subset's bytes.
+_DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT",
+                b"SVG ", b"VORG", b"vhea", b"vmtx")
+#: Cached results (subsets and deflated streams, ~0.3 MB each): the last documents' glyph sets.
+_CACHE_SIZE = 24
+_subsets: OrderedDict[tuple, bytes] = OrderedDict()
+_deflated: OrderedDict[bytes, bytes] = OrderedDict()
+_weasyprint_subset = Font.subset
+
+
+def _remember(cache: OrderedDict, key, value):
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def _harfbuzz_subset(hb_face, glyphs: list[int], hinting: bool) -> bytes | None:
+    """The font with only ``glyphs`` (glyph ids kept, as the PDF's text refers to them), in one pass.
+    WeasyPrint makes a second pass to drop the empty slots after the last glyph used; in a CJK font
+    the glyphs of common characters run to the end of the font, so that pass costs ~25 ms and saves
+    nothing."""
+    flags = (harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+             | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED)
+    if not hinting:
+        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+    subset_input = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
+                          harfbuzz_subset.hb_subset_input_destroy)
+    if subset_input == ffi.NULL:
+        return None
+    glyph_set = harfbuzz_subset.hb_subset_input_glyph_set(subset_input)
+    harfbuzz.hb_set_add_sorted_array(glyph_set, ffi.new("hb_codepoint_t[]", glyphs), len(glyphs))
+    harfbuzz_subset.hb_subset_input_set_flags(subset_input, flags)
+    tags = sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROP_TABLES)
+    drop = harfbuzz_subset.hb_subset_input_set(subset_input, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG)
+    harfbuzz.hb_set_add_sorted_array(drop, ffi.new("hb_codepoint_t[]", tags), len(tags))
+    face = harfbuzz_subset.hb_subset_or_fail(hb_face, subset_input)
+    if face == ffi.NULL:
+        return None
+    face = ffi.gc(face, harfbuzz.hb_face_destroy)
+    return get_hb_object_data(face) or None
+
+
+def _subset_font(font: Font, to_unicode: dict, hinting: bool) -> None:
+    """Replaces ``weasyprint.pdf.fonts.Font.subset``: sets ``font.file_content`` to the subset."""
+    if font.family not in FONT_FAMILIES or font.missing or not to_unicode or not fast_font_subsetting():
+        return _weasyprint_subset(font, to_unicode, hinting)
+    key = (font.family, font.index, frozenset(to_unicode), hinting)
+    data = _subsets.get(key)
+    if data is None:
+        data = _harfbuzz_subset(font.hb_face, sorted(to_unicode), hinting)
+        if data is None:
+            return _weasyprint_subset(font, to_unicode, hinting)
+        _remember(_subsets, key, data)
+    font.file_content = data
+
+
+def _deflate_fonts(document, pdf: pydyf.PDF) -> None:
+    """WeasyPrint's ``finisher``: deflate the embedded font files at level 1 (pydyf uses level 9:
+    ~30 ms a font, for a file no smaller), from the cache when the same subset was embedded before.
+    Every other stream is left to pydyf."""
+    for obj in pdf.objects:
+        if (type(obj) is pydyf.Stream and obj.compress and len(obj.stream) == 1
+                and isinstance(obj.stream[0], bytes) and "Filter" not in obj.extra
+                and (obj.extra.get("Subtype") == "/OpenType" or "Length1" in obj.extra)):
+            data = obj.stream[0]
+            digest = hashlib.blake2b(data, digest_size=20).digest()
+            packed = _deflated.get(digest)
+            if packed is None:
+                packed = _remember(_deflated, digest, zlib.compress(data, 1))
+            obj.stream = [packed]
+            obj.compress = False
+            obj.extra["Filter"] = "/FlateDecode"
+
+
+#: The WeasyPrint whose ``Font`` (attributes hb_face, family, index, missing, file_content; the method
+#: subset(to_unicode, hinting)) _subset_font was written against.
+SUBSET_FOR_WEASYPRINT = "70.0"
+
+if weasyprint.__version__ == SUBSET_FOR_WEASYPRINT:
+    Font.subset = _subset_font
+else:  # pragma: no cover - slower but correct; test_render_many checks that the fast path is on
+    log.warning("WeasyPrint %s, not %s: fonts are embedded by WeasyPrint's own (slower) subsetting; check "
+                "weasyprint/pdf/fonts.py and update referral.documents.pdf._subset_font",
+                weasyprint.__version__, SUBSET_FOR_WEASYPRINT)
+
+
+# --- batches ----------------------------------------------------------------------------------------------
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@functools.cache
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers are never forked from the caller (a Flask app with database connections and threads):
+    they fork from a fresh forkserver process that has imported this module once (so each worker
+    starts in well under a second), or are spawned where there is no forkserver."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _worker_start() -> None:
+    warm_up()
+
+
+def _worker_render(html: str) -> bytes:
+    return render_pdf(html)
+
+
+def _result(future: Future) -> bytes:
+    try:
+        return future.result()
+    except DocumentError:
+        raise
+    except BrokenProcessPool as exc:
+        raise DocumentError(f"a PDF worker process failed (at start or killed): {exc}") from exc
+    except Exception as exc:
+        raise DocumentError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
+
+
+def render_many(htmls: Iterable[str], *, workers: int | None = None) -> Iterator[bytes]:
+    """Render many documents' HTML to PDFs, yielded in the order of ``htmls``.
+
+    They render in a pool of ``workers`` processes (default: one per core), each of which loads the
+    fonts and the stylesheet once; with ``workers=1``, or a single document, they render here. ``htmls``
+    is read as the workers need it (at most two documents a worker ahead of what was yielded), so a
+    generator of HTML keeps memory flat. The first failure raises :class:`DocumentError` and stops the
+    batch (the documents before it have been yielded)."""
+    if workers is None:
+        workers = default_workers()
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    return _render_serially(htmls) if workers == 1 else _render_in_pool(htmls, workers)
+
+
+def _render_serially(htmls: Iterable[str]) -> Iterator[bytes]:
+    for html in htmls:
+        yield render_pdf(html)
+
+
+def _render_in_pool(htmls: Iterable[str], workers: int) -> Iterator[bytes]:
+    htmls = iter(htmls)
+    first = list(itertools.islice(htmls, 2))
+    if len(first) < 2:  # a single document: starting a pool (~1 s) would only delay it
+        yield from _render_serially(first)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_worker_start)
+    pending: deque[Future] = deque()
+    try:
+        for html in itertools.chain(first, htmls):
+            pending.append(pool.submit(_worker_render, html))
+            if len(pending) >= 2 * workers:
+                yield _result(pending.popleft())
+        while pending:
+            yield _result(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
