@@ -70,21 +70,27 @@ ROUTES_COVERED = {u for _m, u, *_ in HTML_MATRIX + API_MATRIX}
 
 
 @pytest.fixture
-def ids(case_ids, objects, users_by_role):  # noqa: F811
-    """The case, institution and talent, one issued document of the case and one finished export, both by
-    the referral officer."""
+def ids(request, case_ids, objects, users_by_role):  # noqa: F811
+    """The case, institution and talent; for the routes that need them, one issued document of the case
+    and one finished export, both by the referral officer (made only there: each costs a PDF render)."""
     from referral.auth.models import User
     from referral.cases.models import Case
 
+    url = request.node.callspec.params["url"]
     officer = db.session.get(User, users_by_role[Role.REFERRAL_OFFICER].id)
     case = db.session.get(Case, case_ids["case"])
-    document = services.issue(services.target_for("application", "case", case), actor=officer,
-                              base_url="http://localhost/")
-    export = exports.request_export(actor=officer, code="application", case_ids=[case.id], filters={},
-                                    base_url="http://localhost/")
+    made = {}
+    if "{document}" in url:
+        made["document"] = services.issue(services.target_for("application", "case", case), actor=officer,
+                                          base_url="http://localhost/").id
+    if "{export}" in url:
+        export = exports.request_export(actor=officer, code="application", case_ids=[case.id], filters={},
+                                        base_url="http://localhost/")
+        db.session.commit()
+        exports.run_export(export.id, workers=1)
+        made["export"] = export.id
     db.session.commit()
-    exports.run_export(export.id, workers=1)
-    return {**case_ids, **objects, "document": document.id, "export": export.id}
+    return {**case_ids, **objects, **made}
 
 
 @pytest.mark.parametrize(("method", "url", "anon", "expected"), HTML_MATRIX,

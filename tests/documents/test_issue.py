@@ -271,3 +271,9 @@ def test_the_template_version_follows_what_a_template_extends(app, tmp_path):
     assert after["service_pledge"] != before["service_pledge"]
     assert after["confidentiality_pledge"] != before["confidentiality_pledge"]
     assert after["application"] == before["application"]
+
+
+def test_the_verification_page_is_rate_limited(client):
+    """80 random bits are not guessable; the limit keeps anyone from trying many codes quickly anyway."""
+    statuses = [client.get(f"/verify/ABCD-EFGH-JKMN-{i:04d}").status_code for i in range(31)]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
