@@ -18,6 +18,10 @@ class DocumentQuery(BaseForm):
     follow_up_id = IntegerField(_l("回访编号"), validators=[Optional(), NumberRange(min=1)])
     agreement_id = IntegerField(_l("协议编号"), validators=[Optional(), NumberRange(min=1)])
 
+    def parts(self) -> dict[str, int | None]:
+        return {"assessment": self.assessment_id.data, "follow_up": self.follow_up_id.data,
+                "agreement": self.agreement_id.data}
+
 
 class ExportForm(BaseForm):
     code = SelectField(_l("文书"), validators=[DataRequired()])

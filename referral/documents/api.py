@@ -10,21 +10,17 @@ from forms.documents import DocumentQuery
 from referral.api.spec import Binary, operation
 from referral.documents import services
 from referral.documents.catalog import DOCUMENTS
-from referral.documents.queries import SUBJECT_PATHS, subject_or_404
-from referral.documents.views import part_id_of, pdf_response, public_base_url
+from referral.documents.queries import SUBJECT_PATHS
+from referral.documents.views import pdf_response, public_base_url, requested_target
 
 PDF = Binary("application/pdf")
 CODES = ", ".join(f"`{code}`" for code in DOCUMENTS)
 
 
 def _document(user, subject_type: str, subject_id: int, code: str, query: DocumentQuery):
-    subject = subject_or_404(user, subject_type, subject_id)
-    document = DOCUMENTS.get(code)
-    if document is None:
-        abort(404)
-    target = services.target_for(code, subject_type, subject, part_id=part_id_of(document, query))
+    target = requested_target(user, subject_type, subject_id, code, query)
     issued = services.issue(target, actor=user, base_url=public_base_url())
-    return pdf_response(issued.content, title=document.title, number=issued.number, document=issued)
+    return pdf_response(issued.content, title=target.document.title, number=issued.number, document=issued)
 
 
 for _plural, _subject_type in SUBJECT_PATHS.items():

@@ -46,8 +46,8 @@ from workflows.export import ExportState, fire_export
 
 log = logging.getLogger(__name__)
 
-#: Case documents without a part to choose (the batch prints each case's latest agreement / assessment /
-#: follow-up where the type has parts).
+#: The documents of a case (for a type with parts, the batch prints each case's latest agreement,
+#: assessment or follow-up).
 EXPORT_CODES = tuple(code for code, d in DOCUMENTS.items() if "case" in d.subjects)
 PROGRESS_EVERY = 0.5  # seconds between progress commits
 
@@ -196,11 +196,11 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
                 db.session.commit()
                 last_commit = time.monotonic()
         archive.writestr("manifest.csv", _manifest(rows))
-    data = path.read_bytes()
+    with path.open("rb") as fh:  # up to DOCUMENT_EXPORT_MAX documents: hashed as a stream, not read whole
+        export.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
     export.done = export.total
     export.file_name = path.name
-    export.sha256 = hashlib.sha256(data).hexdigest()
-    export.size = len(data)
+    export.size = path.stat().st_size
     export.finished_at = utcnow()
     fire_export(export, "finish")
     record("document.export_done", "document_export", export.id, actor=actor, division_code=export.division_code,

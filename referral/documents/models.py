@@ -18,6 +18,11 @@ from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 from workflows.export import ExportState
 
 
+def printed(code: str) -> str:
+    """XXXX-XXXX-XXXX-XXXX: a stored verification code as it is printed and typed."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
 class IssuedDocument(db.Model):
     __tablename__ = "issued_documents"
     __table_args__ = (
@@ -53,8 +58,7 @@ class IssuedDocument(db.Model):
 
     @property
     def printed_code(self) -> str:
-        """XXXX-XXXX-XXXX-XXXX, as printed on the document."""
-        return "-".join(self.verification_code[i:i + 4] for i in range(0, len(self.verification_code), 4))
+        return printed(self.verification_code)
 
 
 class DocumentExport(TimestampMixin, db.Model):

@@ -31,8 +31,8 @@ from referral.cases.models import Agreement, Assessment, Case, FollowUp
 from referral.cases.services import case_party
 from referral.documents.catalog import DOCUMENTS, DocumentType, render_document, template_version
 from referral.documents.context import HEAD_KEYS
-from referral.documents.models import IssuedDocument
-from referral.errors import Conflict, NotPermitted
+from referral.documents.models import IssuedDocument, printed
+from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries import policies
 from referral.registries.models import Institution, Talent
@@ -82,15 +82,20 @@ class Target:
         return str(state) if state is not None else None
 
 
-def target_for(code: str, subject_type: str, subject, *, part_id: int | None = None) -> Target:
-    """The document ``code`` of ``subject``; 404 for a code this kind of object has no document of, or a
-    part that is not the subject's; 409 when the case has no such part yet."""
+def target_for(code: str, subject_type: str, subject, *, parts: dict[str, int | None] | None = None) -> Target:
+    """The document ``code`` of ``subject``. ``parts`` are the part ids asked for (``{"assessment": 3}``,
+    the API's ``?assessment_id=``); only the document's own part may be given, and without it the latest
+    is meant. 404 for a code this kind of object has no document of, or a part that is not the subject's;
+    422 for a part parameter the document does not take; 409 when the case has no such part yet."""
     document = DOCUMENTS.get(code)
     if document is None or subject_type not in document.subjects:
         abort(404)
+    asked = {name: value for name, value in (parts or {}).items() if value is not None}
+    unwanted = {f"{name}_id": [_("此文书不需要该参数。")] for name in asked if name != document.part}
+    if unwanted:
+        raise ValidationFailed(fields=unwanted)
+    part_id = asked.get(document.part) if document.part else None
     if document.part is None:
-        if part_id is not None:
-            abort(404)
         return Target(document, subject_type, subject)
     model = PART_MODELS[document.part]
     stmt = select(model).where(model.case_id == subject.id)
@@ -145,10 +150,6 @@ def normalise_code(text: str | None) -> str | None:
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return code
-
-
-def printed(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
 def verification_url(base_url: str, code: str) -> str:

@@ -45,22 +45,10 @@ def pdf_response(data: bytes, *, title: str, number: str = "", document: IssuedD
     return response
 
 
-def part_id_of(document, query: DocumentQuery) -> int | None:
-    """The ``<part>_id`` parameter meant for this document; any other part parameter is a field error."""
-    wanted = f"{document.part}_id" if document.part else None
-    errors = {name: [_("此文书不需要该参数。")] for name in ("assessment_id", "follow_up_id", "agreement_id")
-              if name != wanted and query[name].data is not None}
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return query[wanted].data if wanted else None
-
-
-def _target(subject_type: str, subject_id: int, code: str, query: DocumentQuery):
-    subject = subject_or_404(current_user, subject_type, subject_id)
-    document = DOCUMENTS.get(code)
-    if document is None:
-        abort(404)
-    return services.target_for(code, subject_type, subject, part_id=part_id_of(document, query))
+def requested_target(user, subject_type: str, subject_id: int, code: str, query: DocumentQuery):
+    """The document a URL names, for the HTML pages and the API alike."""
+    subject = subject_or_404(user, subject_type, subject_id)
+    return services.target_for(code, subject_type, subject, parts=query.parts())
 
 
 def _query() -> DocumentQuery:
@@ -74,7 +62,7 @@ def _query() -> DocumentQuery:
 @login_required
 def current(plural: str, subject_id: int, code: str):
     """The current version of a document (issued now if its data or template changed since the last)."""
-    target = _target(SUBJECT_PATHS[plural], subject_id, code, _query())
+    target = requested_target(current_user, SUBJECT_PATHS[plural], subject_id, code, _query())
     document = services.issue(target, actor=current_user, base_url=public_base_url())
     db.session.commit()
     return pdf_response(document.content, title=target.document.title, number=document.number, document=document)
@@ -85,7 +73,7 @@ def current(plural: str, subject_id: int, code: str):
 def reissue(plural: str, subject_id: int, code: str):
     """A new version even if nothing changed (a new date and verification code; the old one stays valid
     and the verification page says that a newer version exists)."""
-    target = _target(SUBJECT_PATHS[plural], subject_id, code, _query())
+    target = requested_target(current_user, SUBJECT_PATHS[plural], subject_id, code, _query())
     document = services.issue(target, actor=current_user, base_url=public_base_url(), reissue=True)
     db.session.commit()
     flash(_("已签发《%(t)s》第 %(v)d 版，编号 %(n)s。", t=target.document.title, v=document.version,

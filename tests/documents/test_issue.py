@@ -172,7 +172,7 @@ def test_the_api(client, referred_case, people, bearer):
     assert wrong.status_code == 422 and "follow_up_id" in wrong.get_json()["error"]["fields"]
     missing = client.get(f"/api/v1/cases/{referred_case.id}/documents/nope", headers=headers)
     assert missing.status_code == 404 and missing.get_json()["error"]["code"]
-    assert client.get(f"/api/v1/cases/999999/documents/application", headers=headers).status_code == 404
+    assert client.get("/api/v1/cases/999999/documents/application", headers=headers).status_code == 404
     assert client.get(url).status_code == 401
     assert client.get(url, headers=bearer(people["county"])).status_code == 403
     spec = client.get("/api/v1/openapi.json").get_json()

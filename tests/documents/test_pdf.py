@@ -24,7 +24,8 @@ from referral.documents.pdf import DocumentError, StaticOnlyFetcher, URLRefused,
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
 from tests.cases.conftest import application
-from tests.documents.pdfcheck import OUR_FONT, PROJECT_ROOT, check_fonts, check_text_covered, flat, text_of
+from tests.documents.pdfcheck import (OUR_FONT, PROJECT_ROOT, check_fonts, check_plain, check_text_covered, flat,
+                                      text_of)
 
 def test_application_pdf_of_a_real_case(referred_case, people):
     case = referred_case
@@ -131,20 +132,9 @@ def test_a_long_application_runs_over_pages(app):
 
 
 def test_the_context_is_plain_data(referred_case):
-    def check(value, where="doc"):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                assert isinstance(key, str), where
-                check(item, f"{where}.{key}")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                check(item, f"{where}[{i}]")
-        else:
-            assert isinstance(value, (str, bool, int)), f"{where} is a {type(value).__name__}"
-
     filled, blank = application_context(referred_case), blank_context()
-    check(filled)
-    check(blank)
+    check_plain(filled)
+    check_plain(blank)
 
     def shape(value):
         if isinstance(value, dict):
