@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install translations messages run test system-deps lock clean
+.PHONY: install translations messages run test lint system-deps lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ system-deps:
 PYTEST_ARGS ?= -n 2
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff: pyflakes, import order, bugbear (pyproject.toml [tool.ruff]); CI runs it before the tests.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
 
 # After changing user-visible text: refresh the catalogue, then translate the new entries in en/.
 messages: $(BIN)/.installed

@@ -3,8 +3,16 @@ names: channel, applicant{…}, guardian{…}, needs, service_types, consent{sig
 reason, reason_code, comment, institution_id, result, assessment{…}, agreement{…}, follow_up{…})."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DateTimeLocalField, FormField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forms import BaseForm, SubForm

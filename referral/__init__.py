@@ -147,9 +147,9 @@ def register_blueprints(app: Flask) -> None:
     # Views are imported here, not by their packages, so models and services import without pulling in
     # every view (and without import cycles).
     import referral.audit.views  # noqa: F401
+    import referral.auth.views  # noqa: F401
     import referral.cases.public  # noqa: F401
     import referral.cases.views  # noqa: F401
-    import referral.auth.views  # noqa: F401
     import referral.divisions.views  # noqa: F401
     import referral.documents.views  # noqa: F401
     import referral.home.views  # noqa: F401

@@ -93,10 +93,10 @@ def test_api_routes(client, users_by_role, target, method, url, allowed, ok, den
 
 def test_every_route_is_in_the_matrix(app):
     """A new route without a row here fails this test, so nobody forgets the access check."""
-    from tests.registries.test_access import ROUTES_COVERED as registry_routes
     from tests.cases.test_access import ROUTES_COVERED as case_routes
     from tests.documents.test_access import PUBLIC_ROUTES as document_public_routes
     from tests.documents.test_access import ROUTES_COVERED as document_routes
+    from tests.registries.test_access import ROUTES_COVERED as registry_routes
     from tests.supervision.test_access import ROUTES_COVERED as supervision_routes
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes

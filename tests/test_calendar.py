@@ -13,8 +13,8 @@ import pytest
 
 from referral.calendar import (
     CHINA_TZ,
-    Deadlines,
     WORKING_DAY_CLOCKS,
+    Deadlines,
     add_working_days,
     calendar_covers,
     check_deadline_config,

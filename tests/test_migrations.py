@@ -4,16 +4,15 @@ and the database itself refuses what the models forbid."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, DatabaseError
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from referral import create_app
-from referral.extensions import db as _db
 from referral.auth.permissions import Role
 from referral.divisions.models import DivisionLevel
+from referral.extensions import db as _db
 from tests.conftest import TEST_DATABASE_URL
 
 

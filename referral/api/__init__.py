@@ -7,14 +7,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app):
-    from referral.extensions import csrf
-
     # Feature modules register their operations on `bp` when imported.
     from referral.api import openapi  # noqa: F401
     from referral.auth import api as _auth_api  # noqa: F401
     from referral.cases import api as _cases_api  # noqa: F401
     from referral.divisions import api as _divisions_api  # noqa: F401
     from referral.documents import api as _documents_api  # noqa: F401
+    from referral.extensions import csrf
     from referral.registries import api as _registries_api  # noqa: F401
     from referral.users import api as _users_api  # noqa: F401
 

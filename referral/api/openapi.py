@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from referral.api import bp
-from referral.api.spec import (ERROR_SCHEMA, OPERATIONS, Binary, field_schema, form_schema, is_required,
-                               openapi_path, path_parameters)
+from referral.api.spec import (
+    ERROR_SCHEMA,
+    OPERATIONS,
+    Binary,
+    field_schema,
+    form_schema,
+    is_required,
+    openapi_path,
+    path_parameters,
+)
 
 _ERROR_TEXT = {400: "请求格式不正确", 401: "未提供或无效的令牌", 403: "角色无权执行此操作",
                404: "不存在或不在您的管辖范围内", 409: "当前状态不允许，或对象已被他人修改",

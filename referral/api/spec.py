@@ -16,8 +16,19 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import (BooleanField, DateField, DateTimeField, DecimalField, FloatField, FormField,
-                     IntegerField, PasswordField, RadioField, SelectField, SelectMultipleField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    FloatField,
+    FormField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
 from referral.api import bp

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.permissions import ROLE_SCOPE, Permission, Role, ScopeKind, permissions_of
 from referral.extensions import db
-from referral.models import db_enum, TimestampMixin, UTCDateTime, utcnow
+from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 
 
 def new_nonce() -> str:

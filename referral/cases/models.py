@@ -5,16 +5,25 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger,
-                        String, Text, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
-from referral.models import db_enum, TimestampMixin, UTCDateTime, utcnow
+from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 from workflows.case import CaseState
 from workflows.referral import ReferralState
-
-
 
 
 class Channel(enum.StrEnum):

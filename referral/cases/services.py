@@ -15,8 +15,19 @@ from stdnum.cn import ric
 from referral.audit.services import record
 from referral.auth.permissions import Role
 from referral.calendar import CHINA_TZ, add_working_days, deadlines_for, today_in_china
-from referral.cases.models import (Agreement, Assessment, AssessmentKind, Case, CaseEvent, Channel, ConsentSigner,
-                                   FollowUp, Referral, ReferralStatus, ServiceRecord)
+from referral.cases.models import (
+    Agreement,
+    Assessment,
+    AssessmentKind,
+    Case,
+    CaseEvent,
+    Channel,
+    ConsentSigner,
+    FollowUp,
+    Referral,
+    ReferralStatus,
+    ServiceRecord,
+)
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db

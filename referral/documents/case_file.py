@@ -13,10 +13,26 @@ from datetime import date
 from sqlalchemy import select
 
 from referral.auth.models import User
-from referral.cases.models import (Agreement, Assessment, AssessmentKind, Case, CaseEvent, Channel, ConsentSigner,
-                                   Referral, ReferralStatus)
-from referral.documents.context import (CHANNEL_LABELS, SIGNER_LABELS, format_date, format_datetime, head,
-                                        identity_from_id_number, options)
+from referral.cases.models import (
+    Agreement,
+    Assessment,
+    AssessmentKind,
+    Case,
+    CaseEvent,
+    Channel,
+    ConsentSigner,
+    Referral,
+    ReferralStatus,
+)
+from referral.documents.context import (
+    CHANNEL_LABELS,
+    SIGNER_LABELS,
+    format_date,
+    format_datetime,
+    head,
+    identity_from_id_number,
+    options,
+)
 from referral.extensions import db
 from referral.registries.models import Institution
 from referral.service_items import SERVICE_ITEMS

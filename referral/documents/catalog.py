@@ -15,9 +15,8 @@ from importlib.metadata import version as package_version
 from flask import current_app
 from jinja2 import meta
 
-from referral.documents import case_file, case_records
+from referral.documents import case_file, case_records, pledges
 from referral.documents import context as application
-from referral.documents import pledges
 from referral.documents.context import TITLES
 from referral.documents.pdf import STYLESHEET, render_pdf
 

@@ -35,10 +35,9 @@ from referral.audit.services import record
 from referral.auth.models import User
 from referral.cases.models import Case
 from referral.cases.queries import cases_visible_to
-from referral.documents import services
+from referral.documents import pdf, services
 from referral.documents.catalog import DOCUMENTS, render_html
 from referral.documents.models import DocumentExport
-from referral.documents import pdf
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow

@@ -5,8 +5,15 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from forms.registries import (ApiInstitutionPatchForm, ApiRegistryEventForm, ApiSignupForm, ApiTalentPatchForm,
-                              RegistryListQuery, RevealQuery, TalentForm)
+from forms.registries import (
+    ApiInstitutionPatchForm,
+    ApiRegistryEventForm,
+    ApiSignupForm,
+    ApiTalentPatchForm,
+    RegistryListQuery,
+    RevealQuery,
+    TalentForm,
+)
 from referral.api.spec import operation
 from referral.auth.permissions import Permission
 from referral.divisions.models import within

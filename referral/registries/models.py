@@ -6,14 +6,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String,
-                        Text, text)
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
-from referral.models import db_enum, TimestampMixin, UTCDateTime, utcnow
+from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 from workflows.approval import FINAL_STATES, ApprovalState
-
 
 _FINAL = ", ".join(f"'{s.value}'" for s in sorted(FINAL_STATES))
 # States whose clock runs: county pre-check, city confirmation, the statement-and-defence window.

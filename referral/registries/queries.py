@@ -9,8 +9,16 @@ from sqlalchemy import and_, case, func, or_, select
 
 from referral.auth.models import User
 from referral.auth.permissions import Role
-from referral.registries.models import (ApprovalDecision, ChangeRequest, ChangeState, Institution, Talent,
-                                        TalentCategory, TalentEmployment, TrainingRecord)
+from referral.registries.models import (
+    ApprovalDecision,
+    ChangeRequest,
+    ChangeState,
+    Institution,
+    Talent,
+    TalentCategory,
+    TalentEmployment,
+    TrainingRecord,
+)
 from referral.scoping import scope_of
 from workflows.approval import ApprovalState
 

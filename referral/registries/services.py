@@ -20,9 +20,19 @@ from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
 from referral.registries import policies
-from referral.registries.models import (ApprovalDecision, ChangeRequest, Institution, InstitutionLicence,
-                                        InstitutionService, InstitutionServiceArea, Pledge, PledgeKind, Talent,
-                                        TalentEmployment, TrainingRecord)
+from referral.registries.models import (
+    ApprovalDecision,
+    ChangeRequest,
+    Institution,
+    InstitutionLicence,
+    InstitutionService,
+    InstitutionServiceArea,
+    Pledge,
+    PledgeKind,
+    Talent,
+    TalentEmployment,
+    TrainingRecord,
+)
 from referral.registries.queries import last_county_approver_id, owner_user_ids
 from workflows.approval import DECISION_LEVEL, ApprovalState, Facts, approval_actions, fire_approval
 from workflows.change_request import ChangeParty, change_actions, fire_change

@@ -3,30 +3,43 @@ call → commit → redirect or render."""
 
 from __future__ import annotations
 
-
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from forms.fields import options
-from forms.registries import (EXIT_REASONS, ChangeDecisionForm, EventForm, InstitutionForm, LicenceForm,
-                              SignupForm, TalentForm, TrainingForm)
+from forms.registries import (
+    EXIT_REASONS,
+    ChangeDecisionForm,
+    EventForm,
+    InstitutionForm,
+    LicenceForm,
+    SignupForm,
+    TalentForm,
+    TrainingForm,
+)
 from referral.attachments.models import Attachment
-from referral.calendar import today_in_china
 from referral.attachments.services import open_attachment, store_upload
 from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
+from referral.calendar import today_in_china
 from referral.divisions.models import Division, DivisionLevel
 from referral.documents.presenters import document_panel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.registries import bp, policies, services
-from referral.registries.models import (ChangeRequest, ChangeState, Institution, Talent, TalentEmployment,
-                                        TrainingRecord)
-from referral.registries.queries import (change_request_queue, decisions_of, institutions_visible_to,
-                                         review_queue, talents_visible_to, training_hours_of, training_shortfall)
+from referral.registries.models import ChangeRequest, ChangeState, Institution, Talent, TalentEmployment, TrainingRecord
 from referral.registries.presenters import clock, mask_id_number
+from referral.registries.queries import (
+    change_request_queue,
+    decisions_of,
+    institutions_visible_to,
+    review_queue,
+    talents_visible_to,
+    training_hours_of,
+    training_shortfall,
+)
 from referral.scoping import one_visible_or_404
 from referral.web import RowPage, apply_errors, paginate
 from workflows.approval import APPROVAL_EVENTS, ApprovalState

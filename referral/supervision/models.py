@@ -7,10 +7,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
-from referral.models import db_enum, UTCDateTime, utcnow
+from referral.models import UTCDateTime, db_enum, utcnow
 from workflows.supervision import CheckState, ComplaintState
-
-
 
 
 class SpotCheckRound(db.Model):

@@ -15,7 +15,12 @@ from referral.registries.queries import institutions_visible_to
 from referral.scoping import one_visible_or_404
 from referral.supervision import bp, services
 from referral.supervision.models import Complaint, SpotCheck
-from referral.supervision.queries import complaints_visible_to, evaluations_of, rounds_visible_to, spot_checks_visible_to
+from referral.supervision.queries import (
+    complaints_visible_to,
+    evaluations_of,
+    rounds_visible_to,
+    spot_checks_visible_to,
+)
 from referral.web import apply_errors
 from workflows.approval import ApprovalState
 from workflows.supervision import CheckState, ComplaintState, complaint_actions

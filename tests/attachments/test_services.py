@@ -16,11 +16,15 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from referral.attachments import storage
+from referral.attachments import content, storage
 from referral.attachments.models import Attachment
-from referral.attachments.services import (AttachmentUnavailable, clean_filename, delete_attachment,
-                                           open_attachment, store_upload)
-from referral.attachments import content
+from referral.attachments.services import (
+    AttachmentUnavailable,
+    clean_filename,
+    delete_attachment,
+    open_attachment,
+    store_upload,
+)
 from referral.audit.models import AuditEntry
 from referral.auth.permissions import Role
 from referral.errors import Conflict, ValidationFailed

@@ -60,10 +60,9 @@ def test_case_html_routes(client, users_by_role, case_ids, method, url, anon, ex
 
 
 @pytest.fixture
-def case_ids(objects, users_by_role):
+def case_ids(objects, users_by_role):  # noqa: F811 (fixture imported above; issue 9 moves it to conftest)
     """A case referred to the institution (rows through the services, as the officer and assister)."""
     from referral.auth.models import User
-
     from referral.registries.models import InstitutionServiceArea
 
     db.session.add(InstitutionServiceArea(institution_id=objects["inst"], division_code="220102"))

@@ -13,8 +13,12 @@ from sqlalchemy import select
 from referral.calendar import today_in_china
 from referral.cases import services
 from referral.cases.models import Agreement, Assessment, CaseEvent
-from referral.documents.case_file import (basic_file_context, blank_basic_file, blank_service_agreement,
-                                          service_agreement_context)
+from referral.documents.case_file import (
+    basic_file_context,
+    blank_basic_file,
+    blank_service_agreement,
+    service_agreement_context,
+)
 from referral.documents.catalog import render_html
 from referral.documents.context import format_date
 from referral.documents.pdf import render_pdf

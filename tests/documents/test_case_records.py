@@ -14,8 +14,13 @@ from sqlalchemy import select
 from referral.calendar import today_in_china
 from referral.cases import services
 from referral.cases.models import Assessment, AssessmentKind, FollowUp
-from referral.documents.case_records import (KIND_LABELS, assessment_context, blank_assessment, blank_follow_up,
-                                             follow_up_context)
+from referral.documents.case_records import (
+    KIND_LABELS,
+    assessment_context,
+    blank_assessment,
+    blank_follow_up,
+    follow_up_context,
+)
 from referral.documents.catalog import render_html
 from referral.documents.context import format_date
 from referral.documents.pdf import render_pdf

@@ -73,7 +73,7 @@ def test_export_in_the_background_with_progress(client, two_cases, people):
     lines = manifest(archive)
     assert lines[0][:4] == ["个案编号", "受理号", "文书", "编号"]
     assert {(line[1], line[3], line[5]) for line in lines[1:]} == {
-        (c.receipt_no, r.number, r.printed_code) for c, r in zip(two_cases, rows)}
+        (c.receipt_no, r.number, r.printed_code) for c, r in zip(two_cases, rows, strict=True)}
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "document_export")
                                  .order_by(AuditEntry.id)).all()
     assert actions == ["document.export_request", "document.export_done", "document.export_download"]

@@ -216,7 +216,7 @@ def test_the_number_distinguishes_versions_of_one_day(referred_case, people):
     assert io.BytesIO(two.content).read(5) == b"%PDF-"
 
 
-def test_all_seven_from_the_api_filled_and_blank(client, served_case, people, bearer):
+def test_all_seven_from_the_api_filled_and_blank(client, served_case, people, bearer):  # noqa: F811
     """Done-when of issue 5: every template downloads through the API, filled and blank."""
     from referral.cases.models import Assessment, FollowUp
 

@@ -24,8 +24,8 @@ from referral.documents.pdf import DocumentError, StaticOnlyFetcher, URLRefused,
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
 from tests.cases.conftest import application
-from tests.documents.pdfcheck import (OUR_FONT, PROJECT_ROOT, check_fonts, check_plain, check_text_covered, flat,
-                                      text_of)
+from tests.documents.pdfcheck import OUR_FONT, PROJECT_ROOT, check_fonts, check_plain, check_text_covered, flat, text_of
+
 
 def test_application_pdf_of_a_real_case(referred_case, people):
     case = referred_case

@@ -18,9 +18,16 @@ from pypdf import PdfReader
 from referral.auth.permissions import Role
 from referral.documents.catalog import render_document
 from referral.documents.context import format_datetime
-from referral.documents.pledges import (LEGAL_FORM_LABELS, PLEDGE_CLAUSES, ROLE_LABELS, TALENT_CATEGORY_LABELS,
-                                        blank_confidentiality_pledge, blank_service_pledge,
-                                        confidentiality_pledge_context, service_pledge_context)
+from referral.documents.pledges import (
+    LEGAL_FORM_LABELS,
+    PLEDGE_CLAUSES,
+    ROLE_LABELS,
+    TALENT_CATEGORY_LABELS,
+    blank_confidentiality_pledge,
+    blank_service_pledge,
+    confidentiality_pledge_context,
+    service_pledge_context,
+)
 from referral.extensions import db
 from referral.registries.models import LegalForm, Pledge, PledgeKind, TalentCategory
 from referral.registries.services import PLEDGE_TEXT_VERSION, create_talent
@@ -60,7 +67,7 @@ def clauses(code: str) -> list[str]:
 
 def numbered_in(text: str, code: str) -> None:
     """Every clause of the current text, numbered 一、二、… in order."""
-    for numeral, clause in zip("一二三四五六七八九十", clauses(code)):
+    for numeral, clause in zip("一二三四五六七八九十", clauses(code), strict=False):
         assert flat(f"{numeral}、{clause}") in text, clause
 
 

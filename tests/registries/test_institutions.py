@@ -183,8 +183,8 @@ def test_two_simultaneous_city_confirms_one_wins(app, draft, officials, create_u
             entry = session.get(Institution, inst.id)
             actor = session.get(User, who.id)
             from referral.registries.policies import party_for
-            from workflows.approval import fire_approval
             from referral.registries.services import facts_for
+            from workflows.approval import fire_approval
             fire_approval(entry, "city_confirm", party_for(actor, entry), facts_for(entry))
             entry.due_date = None
         for session in (s1, s2):

@@ -26,7 +26,7 @@ ROUTES_COVERED = {u for _m, u, *_ in MATRIX}
 
 
 @pytest.fixture
-def supervised(objects):
+def supervised(objects):  # noqa: F811
     draw = SpotCheckRound(division_code="220102", share=0.2, minimum=1, population=1, sample_size=1)
     draw.checks = [SpotCheck(institution_id=objects["inst"])]
     complaint = Complaint(reference="ABCDEF1234", institution_id=objects["inst"], content="内容")

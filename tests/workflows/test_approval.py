@@ -8,8 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from workflows.approval import (APPROVAL_EVENTS, ApprovalState, Facts, Party, approval_actions,
-                                fire_approval)
+from workflows.approval import APPROVAL_EVENTS, ApprovalState, Facts, Party, approval_actions, fire_approval
 from workflows.engine import ActionRefused
 
 S = ApprovalState

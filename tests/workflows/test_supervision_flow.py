@@ -5,8 +5,14 @@ from types import SimpleNamespace
 import pytest
 
 from workflows.engine import ActionRefused
-from workflows.supervision import (CheckState, ComplaintState, Supervisor, complaint_actions, fire_complaint,
-                                   fire_spot_check)
+from workflows.supervision import (
+    CheckState,
+    ComplaintState,
+    Supervisor,
+    complaint_actions,
+    fire_complaint,
+    fire_spot_check,
+)
 
 COUNTY, OTHER = Supervisor(1, county=True), Supervisor(2)
 
