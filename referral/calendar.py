@@ -136,13 +136,6 @@ def check_deadline_config(config: Mapping) -> None:
         deadlines_for(config, key)
 
 
-def due_date(clock: str, start: date, *, config: Mapping, province_code: str | None = None) -> date:
-    """The due date of ``clock`` (one of WORKING_DAY_CLOCKS) for something that started on ``start``."""
-    if clock not in WORKING_DAY_CLOCKS:
-        raise ValueError(f"unknown working-day clock {clock!r}; known: {', '.join(WORKING_DAY_CLOCKS)}")
-    return add_working_days(start, getattr(deadlines_for(config, province_code), clock))
-
-
 def _overlay(base: Deadlines, overrides: Mapping, where: str) -> Deadlines:
     unknown = sorted(set(overrides) - set(SETTING_NAMES))
     if unknown:

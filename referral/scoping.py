@@ -40,17 +40,10 @@ class Scope:
                 own = user.id
         return cls(national, frozenset(prefixes), frozenset(institutions), own)
 
-    @property
-    def has_area(self) -> bool:
-        return self.national or bool(self.prefixes)
-
     def covers_division(self, code: str | None) -> bool:
         if self.national:
             return True
         return bool(code) and any(code.startswith(p) for p in self.prefixes)
-
-    def covers_institution(self, institution_id: int | None) -> bool:
-        return institution_id is not None and institution_id in self.institution_ids
 
     def division_clause(self, column) -> ColumnElement[bool]:
         """SQL for "column is a division code inside my area". A range, not LIKE, so a plain

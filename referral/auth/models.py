@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from referral.auth.permissions import ROLE_SCOPE, Permission, Role, ScopeKind, permissions_of
+from referral.auth.permissions import Permission, Role, permissions_of
 from referral.extensions import db
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 
@@ -64,10 +64,6 @@ class User(TimestampMixin, UserMixin, db.Model):
 
     def has_permission(self, permission: Permission) -> bool:
         return self.active and permission in self.permissions
-
-    @property
-    def scope_kinds(self) -> frozenset[ScopeKind]:
-        return frozenset(ROLE_SCOPE[r] for r in self.roles)
 
     @property
     def name(self) -> str:
