@@ -41,20 +41,46 @@ class CreditCode:
             raise FieldError(_l("统一社会信用代码无效（格式或校验位不正确）。")) from exc
 
 
+def id_number_problem(value: str) -> str | None:
+    """Why a 居民身份证号码 (GB 11643) is not valid, or None: 17 digits and a check character that matches,
+    a real date of birth that is not in the future, and a first six digits that are or were a county code
+    of GB/T 2260. Not python-stdnum's ``ric.validate``: it also refuses a code created after the birth date,
+    but a number carries the code of where it was *issued*, often years after birth (docs/domain.md#personal-data)."""
+    from datetime import date
+
+    from stdnum import numdb
+    from stdnum.cn import ric
+
+    from referral.calendar import today_in_china
+
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        return _l("身份证号无效：应为 18 位，17 位数字加 1 位校验码（数字或 X）。")
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        born = None
+    if born is None or born.year < 1900 or born > today_in_china():
+        return _l("身份证号无效：出生日期不存在或晚于今天。")
+    if ric.calc_check_digit(value) != value[17]:
+        return _l("身份证号无效：校验位不正确，请核对。")
+    place = dict(kv for _part, props in numdb.get("cn/loc").info(value[:6]) for kv in props.items())
+    if "province" not in place or "county" not in place:
+        return _l("身份证号无效：前 6 位不是现行或曾用的行政区划代码。")
+    return None
+
+
 class IdNumber:
-    """居民身份证号码 (GB 11643): birth date and check digit, by python-stdnum."""
+    """居民身份证号码: see ``id_number_problem``; the value is kept upper-case (x → X)."""
 
     def __call__(self, form, field):
-        from stdnum.cn import ric
-        from stdnum.exceptions import ValidationError
         from wtforms.validators import ValidationError as FieldError
 
         if not field.data:
             return
-        try:
-            field.data = ric.validate(field.data).upper()
-        except ValidationError as exc:
-            raise FieldError(_l("身份证号无效（出生日期或校验位不正确）。")) from exc
+        field.data = field.data.strip().upper()
+        problem = id_number_problem(field.data)
+        if problem is not None:
+            raise FieldError(problem)
 
 
 phone = Regexp(r"^[0-9+\-() ]{7,20}$", message=_l("请填写有效的电话号码。"))
