@@ -48,6 +48,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
 
     register_error_handlers(app)
     register_request_hooks(app)
+    register_calendar(app)
     from referral.cli import register_commands
 
     register_commands(app)
@@ -174,6 +175,48 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
 
 
+def register_calendar(app: Flask) -> None:
+    """Count with the official schedules entered as data (docs/domain.md#deadlines): read at start, and again
+    at most once a minute per process, so a schedule entered through one worker reaches the others."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from referral.calendar import use_official_schedules
+    from referral.calendar.services import load_official_schedules
+
+    state = {"loaded_at": float("-inf")}
+
+    def refresh():
+        try:
+            load_official_schedules()
+        except SQLAlchemyError:  # no schema yet (before `flask db upgrade`): weekdays and the package
+            db.session.rollback()
+            use_official_schedules({})
+        state["loaded_at"] = time.monotonic()
+
+    use_official_schedules({})  # nothing of another app (a test's) carries over in this process
+    with app.app_context():
+        refresh()
+
+    @app.before_request
+    def refresh_calendar():
+        if time.monotonic() - state["loaded_at"] > 60:
+            refresh()
+
+
+def _calendar_gap(user) -> int | None:
+    """The year officials must be warned of (no official schedule within 60 days), for those who count
+    deadlines or enter the schedule."""
+    from referral.auth.permissions import Role
+    from referral.calendar import first_uncovered_year, today_in_china
+
+    if not getattr(user, "is_authenticated", False) or not user.has_role(
+            Role.SYSADMIN, Role.PROVINCE_OFFICIAL, Role.CITY_OFFICIAL, Role.COUNTY_OFFICIAL, Role.REFERRAL_OFFICER):
+        return None
+    return first_uncovered_year(today_in_china())
+
+
 def register_request_hooks(app: Flask) -> None:
     from referral.navigation import navigation_for
 
@@ -207,6 +250,7 @@ def register_request_hooks(app: Flask) -> None:
 
         size = request.cookies.get("text_size")
         return {
+            "calendar_gap": _calendar_gap(current_user),
             "nav_items": navigation_for(current_user),
             "text_size": size if size in ("large", "larger") else "normal",
             "current_locale": str(get_locale()),

@@ -18,6 +18,7 @@ from referral.extensions import db
 divisions_cli = AppGroup("divisions", help="行政区划 (GB/T 2260).")
 users_cli = AppGroup("users", help="Accounts.")
 documents_cli = AppGroup("documents", help="The standard documents: batch exports.")
+calendar_cli = AppGroup("calendar", help="The official working-day calendar (放假安排).")
 
 
 @divisions_cli.command("import")
@@ -99,8 +100,30 @@ def documents_work(once: bool, interval: float):
     click.echo(f"documents: {ran} export(s) run")
 
 
+@calendar_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def calendar_import(file: Path):
+    """Enter a year's official 放假安排 from FILE (CSV date,kind; kind holiday or workday). It replaces what
+    was entered for the years the file names, overrides the package, and moves running clocks."""
+    from referral.calendar.services import import_schedule, parse_schedule
+
+    try:
+        result = import_schedule(parse_schedule(file.read_text(encoding="utf-8-sig")), actor=None)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for message in (exc.fields or {}).get("file", [exc.message]):
+            click.echo(f"error: {message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"calendar: {', '.join(map(str, result.years))}: {result.holidays} holiday(s), "
+               f"{result.workdays} make-up working day(s); due dates moved: "
+               + ", ".join(f"{k} {v}" for k, v in result.moved.items()))
+
+
 def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(calendar_cli)

@@ -52,6 +52,7 @@ def import_all_models():
     from referral.attachments import models as _attachments  # noqa: F401
     from referral.audit import models as _audit  # noqa: F401
     from referral.auth import models as _auth  # noqa: F401
+    from referral.calendar import models as _calendar  # noqa: F401
     from referral.cases import models as _cases  # noqa: F401
     from referral.divisions import models as _divisions  # noqa: F401
     from referral.documents import models as _documents  # noqa: F401

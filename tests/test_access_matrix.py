@@ -32,6 +32,7 @@ MATRIX = [
 API_MATRIX = [
     ("GET", "/api/v1/me", ALL, 200, None),
     ("GET", "/api/v1/divisions?parent=220100", ALL, 200, None),
+    ("GET", "/api/v1/calendar/2027", ALL, 200, None),
     ("GET", "/api/v1/users/{target}", ADMIN | OFFICIALS, 200, 403),
     ("DELETE", "/api/v1/tokens/current", ALL, 204, None),
 ]
@@ -115,7 +116,7 @@ def test_every_route_is_in_the_matrix(app):
              "/supervision/complaints/{complaint}/<action>": "/supervision/complaints/{complaint}/handle",
              "<action>": "approve_change",
              "<any(cases, institutions, talents):plural>/<int:subject_id>": "cases/{case}",
-             "<int:document_id>": "{document}", "<int:export_id>": "{export}",
+             "<int:document_id>": "{document}", "<int:export_id>": "{export}", "<int:year>": "2027",
              "/cases/{case}/documents/220102": "/cases/{case}/documents/application",
              "/cases/{case}/documents/220102/reissue": "/cases/{case}/documents/application/reissue",
              "/me/documents/220102": "/me/documents/confidentiality_pledge",

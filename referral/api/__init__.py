@@ -10,6 +10,7 @@ def register_api(app):
     # Feature modules register their operations on `bp` when imported.
     from referral.api import openapi  # noqa: F401
     from referral.auth import api as _auth_api  # noqa: F401
+    from referral.calendar import api as _calendar_api  # noqa: F401
     from referral.cases import api as _cases_api  # noqa: F401
     from referral.divisions import api as _divisions_api  # noqa: F401
     from referral.documents import api as _documents_api  # noqa: F401

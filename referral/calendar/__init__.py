@@ -46,17 +46,63 @@ def today_in_china(*, now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(CHINA_TZ).date()
 
 
+# Official schedules (放假安排) an administrator entered as data, by year: (days off, make-up working days).
+# They override the package (docs/domain.md#deadlines). Filled per process from the database by
+# referral.calendar.services.load_official_schedules; kept here so that counting stays a pure function.
+_OFFICIAL: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+
+
+def use_official_schedules(schedules: Mapping[int, tuple[frozenset[date], frozenset[date]]]) -> None:
+    """Replace the entered schedules (year → (holidays, workdays)) this process counts with."""
+    global _OFFICIAL
+    _OFFICIAL = {year: (frozenset(h), frozenset(w)) for year, (h, w) in schedules.items()}
+    is_working_day.cache_clear()
+
+
+def calendar_source(year: int) -> str:
+    """Where ``year``'s working days come from: ``official`` (entered as data), ``package``, or
+    ``weekdays`` (Monday–Friday: holidays and make-up days unknown)."""
+    if year in _OFFICIAL:
+        return "official"
+    return "package" if _FIRST_YEAR <= year <= _LAST_YEAR else "weekdays"
+
+
 def calendar_covers(year: int) -> bool:
-    """True when the installed package has the official holiday arrangement for ``year``.
+    """True when the official holiday arrangement for ``year`` is known (entered, or in the package).
 
     If False, working days in that year are simply Monday–Friday, and a due date in it is provisional."""
-    return _FIRST_YEAR <= year <= _LAST_YEAR
+    return calendar_source(year) != "weekdays"
+
+
+def first_uncovered_year(today: date, days_ahead: int = 60) -> int | None:
+    """The first year of the next ``days_ahead`` days without an official schedule, or None: officials are
+    warned while a deadline may be counted on Monday–Friday only."""
+    for year in range(today.year, (today + timedelta(days=days_ahead)).year + 1):
+        if not calendar_covers(year):
+            return year
+    return None
+
+
+def days_off_and_make_up_days(year: int) -> tuple[list[date], list[date]]:
+    """The statutory days off and the make-up working days (调休) of ``year`` as counted now."""
+    source = calendar_source(year)
+    if source == "official":
+        holidays, workdays = _OFFICIAL[year]
+        return sorted(holidays), sorted(workdays)
+    if source == "package":
+        return (sorted(d for d in chinese_calendar.holidays if d.year == year),
+                sorted(d for d in chinese_calendar.workdays if d.year == year))
+    return [], []
 
 
 @lru_cache(maxsize=4096)  # the package's lookup scans its whole table on each call (~25 µs)
 def is_working_day(day: date) -> bool:
     """Is ``day`` a working day: a weekday that is not a statutory holiday, or a make-up weekend day (调休)."""
-    if calendar_covers(day.year):
+    official = _OFFICIAL.get(day.year)
+    if official is not None:
+        holidays, workdays = official
+        return day in workdays or (day.weekday() < 5 and day not in holidays)
+    if _FIRST_YEAR <= day.year <= _LAST_YEAR:
         return chinese_calendar.is_workday(day)
     return day.weekday() < 5
 
