@@ -1,4 +1,4 @@
-"""Forms of the referral case. The same classes validate the HTML pages and the API (DESIGN §4 payload
+"""Forms of the referral case. The same classes validate the HTML pages and the API (docs/domain.md#api-contract payload
 names: channel, applicant{…}, guardian{…}, needs, service_types, consent{signer, signed_at}; events carry
 reason, reason_code, comment, institution_id, result, assessment{…}, agreement{…}, follow_up{…})."""
 

@@ -8,7 +8,7 @@ from forms import BaseForm
 
 
 class DocumentQuery(BaseForm):
-    """``?assessment_id=`` / ``?follow_up_id=`` (DESIGN §4) and ``?agreement_id=``: which one of a case's
+    """``?assessment_id=`` / ``?follow_up_id=`` (docs/domain.md#api-contract) and ``?agreement_id=``: which one of a case's
     assessments, follow-ups or agreements; without it, the latest."""
 
     class Meta:

@@ -101,7 +101,7 @@ class SignupForm(InstitutionForm):
 
 
 class EventForm(BaseForm):
-    """The data an approval event may carry (DESIGN §4: reason, reason_code, comment; statement;
+    """The data an approval event may carry (docs/domain.md#api-contract: reason, reason_code, comment; statement;
     the pledges and signer for submit)."""
 
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])

@@ -1,4 +1,4 @@
-"""flask --app wsgi …: divisions import, users create, seed-demo (DESIGN §4), documents work. ``db upgrade`` comes
+"""flask --app wsgi …: divisions import, users create, seed-demo (docs/running.md#cli), documents work. ``db upgrade`` comes
 from Flask-Migrate."""
 
 from __future__ import annotations

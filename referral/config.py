@@ -56,7 +56,7 @@ class BaseConfig:
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"  # the 6th failed attempt in a row answers 429
 
     API_TOKEN_HOURS = 12
-    # Spot checks (DESIGN §2.2, policy): a share of the county's listed institutions, at least a minimum.
+    # Spot checks (docs/domain.md#supervision, policy): a share of the county's listed institutions, at least a minimum.
     SPOT_CHECK_SHARE = 0.2
     SPOT_CHECK_MINIMUM = 1
     # Uploads: the whole request is capped a little above the per-file cap (attachments services).

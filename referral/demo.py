@@ -205,7 +205,7 @@ CASES = (
 
 
 def _seed_cases(users, main_admin, main):
-    """Cases in every state of DESIGN §3.1, walked through the real machine by the demo accounts."""
+    """Cases in every state of docs/domain.md#case-machine, walked through the real machine by the demo accounts."""
     from referral.cases import services as cases
 
     staff = db.session.scalar(db.select(User).where(User.username == "demo-institution-staff"))

@@ -1,7 +1,7 @@
 """Scope: which part of the country (or which institution, or whose own records) a user may see.
 
 Every read of a scoped object goes through these helpers, so "outside my scope" behaves the same
-everywhere: the object answers 404, as if it did not exist (DESIGN §1)."""
+everywhere: the object answers 404, as if it did not exist (docs/domain.md#scope)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The service items of DESIGN §3.4 (the nine items of the 2020 工作规范). Their Chinese names are the
-values the API exchanges (DESIGN §4: "service_types (item names of §3.4)")."""
+"""The service items of docs/domain.md#assessment-and-service-items (the nine items of the 2020 工作规范). Their Chinese names are the
+values the API exchanges (docs/domain.md#api-contract: `service_types`)."""
 
 SERVICE_ITEMS = (
     "服药训练",

@@ -119,7 +119,7 @@ def app(migrated_database, tmp_path):
 
 class FreshContextClient(FlaskClient):
     """Each request in its own app context, so ``g`` (and Flask-Login's cached user) and the
-    SQLAlchemy session are fresh, as they are in production (STYLE.md, testing traps)."""
+    SQLAlchemy session are fresh, as they are in production (docs/architecture.md#tests)."""
 
     def open(self, *args, **kwargs):
         with self.application.app_context():

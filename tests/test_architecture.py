@@ -1,4 +1,4 @@
-"""Principle 1 of STYLE.md: the state machine is the only writer of a state."""
+"""Principle 1 of docs/architecture.md#principles: the state machine is the only writer of a state."""
 
 from __future__ import annotations
 

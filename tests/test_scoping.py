@@ -1,4 +1,4 @@
-"""Scope: an object outside the user's area answers 404, as if it did not exist (DESIGN §1)."""
+"""Scope: an object outside the user's area answers 404, as if it did not exist (docs/domain.md#scope)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The approval machine shared by the 服务机构库 and the 服务人才库 (DESIGN §2.1; state and event names
+"""The approval machine shared by the 服务机构库 and the 服务人才库 (docs/domain.md#registry-approval-machine; state and event names
 are a contract). Pure: the adapter is given the entry, the acting party and the facts the service
 computed; it never queries anything."""
 
@@ -59,7 +59,7 @@ APPROVAL_TRANSITIONS: list[dict] = [
      "conditions": ["is_county_or_city", "has_reason"]},
     {"trigger": "withdraw", "source": [S.LISTED, S.SUSPENDED], "dest": S.WITHDRAWN,
      "conditions": ["is_owner"]},
-    # Talent only (DESIGN §2.1 "Exit … revoked for misconduct (a county_official event with reason)");
+    # Talent only (docs/domain.md#registry-approval-machine, `revoke`: a county_official event with a reason);
     # also used when a qualification lapses.
     {"trigger": "revoke", "source": [S.LISTED, S.SUSPENDED], "dest": S.REMOVED,
      "conditions": ["is_talent", "is_county", "has_reason", "has_exit_reason"]},

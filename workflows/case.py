@@ -1,4 +1,4 @@
-"""The referral case (DESIGN §3.1; state and event names are a contract): the seven statutory steps
+"""The referral case (docs/domain.md#case-machine; state and event names are a contract): the seven statutory steps
 申请 → 初核登记 → 康复转介 → 综合评估 → 服务提供 → 阶段性评估 → 结案与回访 on one machine. Pure: the adapter
 is given the case, the acting party and the facts the service computed."""
 
@@ -31,7 +31,7 @@ BEFORE_CLOSED = [S.APPLIED, S.RETURNED, S.REGISTERED, S.REFERRED, S.ASSESSING, S
 
 CLOSE_REASONS = ("goals_met", "voluntary_end", "moved_away", "medical_referral", "death", "lost_contact",
                  "agreement_expired", "unreachable")
-# Before service starts, the referral officer closes for these (DESIGN: "e.g. unreachable, medical referral").
+# Before service starts, the referral officer closes for these (docs/domain.md#case-machine: the early reason codes).
 EARLY_CLOSE_REASONS = ("unreachable", "medical_referral", "moved_away", "death", "voluntary_end")
 DECLINE_REASONS = ("no_capacity", "outside_service_area", "needs_not_matched", "other")
 

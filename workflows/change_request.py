@@ -1,4 +1,4 @@
-"""Change requests for key fields of a listed institution (DESIGN §2.1): the county re-checks them
+"""Change requests for key fields of a listed institution (docs/domain.md#change-requests): the county re-checks them
 while the institution stays listed."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 fire an allow-listed event, and turn every kind of refusal into one ``ActionRefused``.
 
 Machines are built per operation (about 0.1 ms): no shared machine, no add/remove_model book-keeping,
-nothing to leak between threads (STYLE.md, "Integrating transitions")."""
+nothing to leak between threads (docs/architecture.md#workflows)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Supervision (DESIGN §2.2): the small machines of a spot check and of a complaint."""
+"""Supervision (docs/domain.md#supervision): the small machines of a spot check and of a complaint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON API under /api/v1 (DESIGN §4). Bearer tokens only: a browser's session cookie does not
+"""JSON API under /api/v1 (docs/domain.md#api-contract). Bearer tokens only: a browser's session cookie does not
 authenticate here, so the API needs no CSRF token and cannot be driven by a forged page."""
 
 from flask import Blueprint

@@ -1,5 +1,5 @@
 """Attachment operations: receive, check and keep an upload; hand a kept file back to a view; withdraw one.
-They add rows and audit entries and flush; the view commits (STYLE.md principle 2)."""
+They add rows and audit entries and flush; the view commits (docs/architecture.md#principles, 2)."""
 
 from __future__ import annotations
 

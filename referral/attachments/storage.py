@@ -98,7 +98,7 @@ def keep(upload: IncomingFile) -> str:
     """Move a received upload to its content address and return the storage key. Identical bytes are kept
     once: if the address is taken by an intact copy, the upload is dropped.
 
-    Written before the request commits, unlike most file writes (STYLE.md principle 2), because it is harmless:
+    Written before the request commits, unlike most file writes (docs/architecture.md#principles, 2), because it is harmless:
     a rolled-back upload leaves at worst an unreferenced, content-addressed file that a later upload of the
     same bytes reuses."""
     upload.finish()

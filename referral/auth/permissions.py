@@ -1,4 +1,4 @@
-"""Roles (a contract: DESIGN §1), what each may do, and the coarse route check.
+"""Roles (a contract: docs/domain.md#roles), what each may do, and the coarse route check.
 
 Object-level rules (is this object in the user's scope?) live in ``referral.scoping`` and in each
 feature's ``policies.py``; this module only answers "may this role use this kind of page at all"."""
@@ -52,7 +52,7 @@ class ScopeKind(enum.StrEnum):
     OWN = "own"
 
 
-# What each role's scope is anchored to (DESIGN §1). Division-anchored roles need a division of
+# What each role's scope is anchored to (docs/domain.md#scope). Division-anchored roles need a division of
 # exactly that level; institution roles need an institution.
 ROLE_SCOPE = {
     Role.SYSADMIN: ScopeKind.NATIONAL,
@@ -83,7 +83,7 @@ class Permission(enum.StrEnum):
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    # The sysadmin sees no personal case data (DESIGN §1).
+    # The sysadmin sees no personal case data (docs/domain.md#personal-data).
     Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION,
                                             Permission.REGISTER_TALENT, Permission.SUPERVISE,
                                             Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES},

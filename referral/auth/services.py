@@ -46,7 +46,7 @@ def password_problems(password: str, username: str = "") -> list[str]:
 
 
 def check_role_scope(roles, division_code: str | None, institution_id: int | None) -> dict:
-    """Each role needs the anchor of its scope (DESIGN §1): a division of the right level, or an
+    """Each role needs the anchor of its scope (docs/domain.md#scope): a division of the right level, or an
     institution. Returns field errors; empty when the combination is valid."""
     errors: dict[str, list[str]] = {}
     roles = [Role(r) for r in roles]

@@ -1,4 +1,4 @@
-"""Working days on the official Chinese calendar, and the deadlines counted in them (DESIGN §3.2).
+"""Working days on the official Chinese calendar, and the deadlines counted in them (docs/domain.md#deadlines).
 
 Which package, and why. The calendar is ``chinese-calendar`` (pinned ``chinese-calendar==1.11.0``; its
 author publishes the same build as ``chinesecalendar`` too), never a table of our own:
@@ -138,7 +138,7 @@ def working_days_between(start: date, end: date) -> int:
 
 @dataclass(frozen=True)
 class Deadlines:
-    """The clocks of DESIGN §3.2 and their defaults. Counts are working days unless the name ends in _months.
+    """The clocks of docs/domain.md#deadlines and their defaults. Counts are working days unless the name ends in _months.
 
     These are settings. ``deadlines_for`` overlays the ``DEADLINES`` config and then a province's profile."""
 

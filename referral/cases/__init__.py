@@ -1,4 +1,4 @@
-"""转介个案: applications from three channels and the seven statutory steps (DESIGN §3)."""
+"""转介个案: applications from three channels and the seven statutory steps (docs/domain.md#case-machine)."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""/api/v1/cases and the public application endpoints (DESIGN §4)."""
+"""/api/v1/cases and the public application endpoints (docs/domain.md#api-contract)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from referral.extensions import db, limiter
 from referral.scoping import one_visible_or_404
 from workflows.case import CASE_EVENTS, CaseState
 
-# The seven statutory steps, as the public status shows them (DESIGN §3.1, S1 in the notes).
+# The seven statutory steps, as the public status shows them (docs/domain.md#case-machine).
 STAGES = {
     CaseState.APPLIED: _l("提出申请：等待初核登记"), CaseState.RETURNED: _l("申请已退回，请按要求补正"),
     CaseState.NOT_REGISTERED: _l("不予登记"), CaseState.REGISTERED: _l("已登记：等待康复转介"),

@@ -50,7 +50,7 @@ class Case(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"(state IN ({_CLOSED})) = (closed_at IS NOT NULL)", name="closed_iff_closed_at"),
         CheckConstraint(f"state NOT IN ({_CLOSED}) OR close_reason_code IS NOT NULL", name="closed_has_reason"),
-        # A minor's case needs the guardian's consent (DESIGN §3.1).
+        # A minor's case needs the guardian's consent (docs/domain.md#case-machine).
         CheckConstraint("NOT is_minor OR consent_signer = 'guardian'", name="minor_guardian_consent"),
         CheckConstraint("state NOT IN ('referred', 'assessing', 'assessed', 'in_service') OR institution_id IS NOT NULL",
                         name="with_an_institution"),
@@ -117,7 +117,7 @@ class CaseEvent(db.Model):
 
 
 class Referral(db.Model):
-    """One referral of a case to an institution and the institution's answer (DESIGN §3.1)."""
+    """One referral of a case to an institution and the institution's answer (docs/domain.md#referrals)."""
 
     __tablename__ = "referrals"
     __table_args__ = (
@@ -212,7 +212,7 @@ class ServiceRecord(db.Model):
 
 
 class FollowUp(db.Model):
-    """回访: scheduled at closure (DESIGN §3.2: 1 and 3 months), recorded when done."""
+    """回访: scheduled at closure (docs/domain.md#deadlines: 1 and 3 months), recorded when done."""
 
     __tablename__ = "follow_ups"
     __table_args__ = (CheckConstraint("(done_at IS NULL) = (method IS NULL)", name="done_has_method"),

@@ -1,4 +1,4 @@
-"""JSON shapes of a case (DESIGN §4 payload names). Identity numbers and phones are masked unless the
+"""JSON shapes of a case (docs/domain.md#api-contract payload names). Identity numbers and phones are masked unless the
 caller asked to reveal them for a reason (recorded); a minor's identity only to those who serve the case."""
 
 from __future__ import annotations

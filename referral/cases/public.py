@@ -1,6 +1,6 @@
 """Public pages of the referral case (no account): apply, receipt, status, withdraw.
 
-The HTML twins of the public JSON endpoints in ``referral.cases.api`` (DESIGN §4), with the same rules: the
+The HTML twins of the public JSON endpoints in ``referral.cases.api`` (docs/domain.md#api-contract), with the same rules: the
 channel is always ``self`` and the actor is nobody; a case is found only by its receipt number *and* the last
 four characters of the applicant's 身份证号, and any mismatch is the same neutral 404; the same rate limits.
 Each view: load → validate → one service call → commit → respond."""

@@ -1,4 +1,4 @@
-"""Who sees which case (DESIGN §1: least necessity). The referral officers and county officials of the
+"""Who sees which case (docs/domain.md#personal-data: least necessity). The referral officers and county officials of the
 residence county; the institution the case is with; the assister who applied. Officials above county
 level see statistics, not cases; the sysadmin sees no personal case data."""
 

@@ -42,7 +42,7 @@ RISK_GATE = 3  # health-side risk grade from which the person needs medical care
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 CHANNEL_OF_ROLE = {Role.MEDICAL_ASSISTER: Channel.MEDICAL, Role.COMMUNITY_ASSISTER: Channel.OTHER}
 
-# The clock that runs in each state (DESIGN §3.2), in working days from entering it.
+# The clock that runs in each state (docs/domain.md#deadlines), in working days from entering it.
 STATE_CLOCKS = {CaseState.APPLIED: "application_to_registered", CaseState.REGISTERED: "registered_to_referred",
                 CaseState.REFERRED: "referred_to_response", CaseState.ASSESSING: "accepted_to_assessed",
                 CaseState.ASSESSED: "assessed_to_agreement"}
@@ -97,7 +97,7 @@ def case_party(user, case: Case, *, applicant: bool = False) -> CaseParty:
 
 
 def eligible_institutions(case: Case):
-    """Institutions a case may be referred to (DESIGN §3.1 refer): listed (a suspended one is not),
+    """Institutions a case may be referred to (docs/domain.md#referrals): listed (a suspended one is not),
     serving the applicant's county, offering at least one needed service, with a free place."""
     stmt = select(Institution).where(
         Institution.state == ApprovalState.LISTED, Institution.free_places > 0,
@@ -195,7 +195,7 @@ def _history(case, event, source, dest, actor, summary):
 # --- the events ---------------------------------------------------------------------------------------------
 
 def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **data) -> Case:
-    """Fire one case event (DESIGN §3.1); the machine decides, then the step's record, the referral, the
+    """Fire one case event (docs/domain.md#case-machine); the machine decides, then the step's record, the referral, the
     free place, the clock, the history row and the audit entry are written in the same transaction."""
     institution_id = data.get("institution_id")
     party = case_party(actor, case, applicant=applicant)
@@ -298,7 +298,7 @@ class _AFTER:
     def assess(case, actor, fired, *, result, **data):
         row = _assessment(case, actor, AssessmentKind.COMPREHENSIVE, data, result=result)
         if row.risk_grade >= RISK_GATE and result == "suitable":
-            # The risk gate (DESIGN §3.1): unstable means medical care first, not community rehabilitation.
+            # The risk gate (docs/domain.md#case-machine): unstable means medical care first, not community rehabilitation.
             raise ValidationFailed(_("危险性评估为 %(g)d 级（3 级及以上为病情不稳定），应先接受医疗救治：请评为“暂不适合”。",
                                      g=row.risk_grade), fields={"result": [_("危险性 3 级及以上不能评为适合。")]})
         if result == "unsuitable":
@@ -350,7 +350,7 @@ class _AFTER:
     def follow_up(case, actor, fired, *, follow_up, **data):
         row = db.session.scalar(select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.done_at.is_(None))
                                 .order_by(FollowUp.due_date).limit(1))
-        # DESIGN §4: follow_up {date, method, …}; done_at is when it took place (noon China time of that day).
+        # docs/domain.md#api-contract: follow_up {date, method, …}; done_at is when it took place (noon China time of that day).
         day = follow_up.get("date")
         if day is not None and day > today_in_china():
             raise ValidationFailed(fields={"follow_up.date": [_("回访日期不能晚于今天。")]})
@@ -393,7 +393,7 @@ def add_service_record(case: Case, *, actor, day: date, item: str, minutes: int,
 
 def reveal_identity(case: Case, *, actor, reason: str) -> None:
     """The full 身份证号 and phone numbers: for the referral officer who verifies the application and the
-    institution serving the case, with a reason, recorded (DESIGN §1)."""
+    institution serving the case, with a reason, recorded (docs/domain.md#personal-data)."""
     party = case_party(actor, case)
     if not (party.referral_officer or party.institution_member):
         raise NotPermitted(_("只有负责本个案的转介服务人员或承接机构可以查看完整信息。"))

@@ -1,4 +1,4 @@
-"""The seven standard documents (DESIGN §3.3): plain-data snapshots (``context`` and one module per group
+"""The seven standard documents (docs/domain.md#documents): plain-data snapshots (``context`` and one module per group
 of templates), Jinja templates under ``templates/pdf/``, one PDF renderer (``pdf``, the only module that
 imports WeasyPrint), issuing with versions and verification codes (``services``), and batch exports
 (``exports``)."""

@@ -1,4 +1,4 @@
-"""API of the standard documents (DESIGN §4):
+"""API of the standard documents (docs/domain.md#api-contract):
 ``GET /api/v1/{cases|institutions|talents}/{id}/documents/{code}`` → ``application/pdf``
 (``?assessment_id=`` / ``?follow_up_id=`` where one is meant), and the paper versions."""
 

@@ -1,5 +1,5 @@
-"""Plain-data snapshots of T3 基本情况档案 (a case) and T4 服务协议 (one agreement of a case); DESIGN §3.3,
-fields per measures-notes §3 T3/T4. Same rules as ``context.py``: only str/bool/int/list/dict, formatted
+"""Plain-data snapshots of T3 基本情况档案 (a case) and T4 服务协议 (one agreement of a case); docs/domain.md#documents,
+fields T3/T4 as inferred there. Same rules as ``context.py``: only str/bool/int/list/dict, formatted
 for print, and a blank (paper) version with exactly the same keys.
 
 What the platform does not hold (民族, 婚姻, 诊断, 残疾证, 费用 …) is still on the form, as □ choices that are
@@ -47,7 +47,7 @@ RISK_GRADES = tuple(f"{g}级" for g in range(6))
 RESULT_LABELS = {"suitable": "适合社区康复", "unsuitable": "暂不适合"}
 ADHERENCE_LABELS = {"regular": "规律", "intermittent": "间断", "none": "不服药", "not_needed": "医嘱无需服药"}
 
-# Choices the platform does not record: printed unticked, ticked by hand (measures-notes §3 T3; the health
+# Choices the platform does not record: printed unticked, ticked by hand (T3, docs/domain.md#documents; the health
 # side's 个人信息补充表 and 随访服务记录表 are where these families come from).
 MARITAL = ("未婚", "已婚", "丧偶", "离婚", "其他")
 EDUCATION = ("文盲及半文盲", "小学", "初中", "高中／中专", "大专及以上")

@@ -1,5 +1,5 @@
 """Plain-data snapshots of T5 康复评估表 (one assessment: comprehensive, staged or closing) and T6 回访记录表
-(one follow-up); DESIGN §3.3/§3.4, fields per measures-notes §3 T5/T6. Same rules as ``context.py``: only
+(one follow-up); docs/domain.md#documents, docs/domain.md#assessment-and-service-items, fields T5/T6 as inferred there. Same rules as ``context.py``: only
 str/bool/int/list/dict, formatted for print, and a blank (paper) version with exactly the same keys.
 
 Field labels and choices are those of the case forms (forms/cases.py: AssessmentForm, FollowUpForm, RESULTS,
@@ -28,18 +28,18 @@ from workflows.approval import ApprovalState
 ASSESSMENT = "assessment"
 FOLLOW_UP = "follow_up"
 
-# The three assessments of the procedure (DESIGN §3.1: assess, review, close), in the Measures' words.
+# The three assessments of the procedure (docs/domain.md#assessment-and-service-items: assess, review, close), in the Measures' words.
 KIND_LABELS = {AssessmentKind.COMPREHENSIVE: "综合评估", AssessmentKind.STAGED: "阶段性评估",
                AssessmentKind.CLOSING: "结案评估"}
 # The event of the case machine that makes each kind of assessment (one assessment per event).
 KIND_EVENTS = {AssessmentKind.COMPREHENSIVE: "assess", AssessmentKind.STAGED: "review",
                AssessmentKind.CLOSING: "close"}
 RISK_GRADES = tuple(f"{g}级" for g in range(6))
-# Domains the assessment form does not record (DESIGN §3.4; 104号's three abilities): ticked by hand.
+# Domains the assessment form does not record (docs/domain.md#assessment-and-service-items; 104号's three abilities): ticked by hand.
 ABILITIES = ("生活自理能力", "社会适应能力", "就业能力")
 LEVELS = ("良好", "一般", "较差")
 PLACES = ("机构内", "入户", "其他")
-# The four scale totals DESIGN §3.4 names, with the column that holds each (Assessment.sdss …).
+# The four scale totals docs/domain.md#assessment-and-service-items names, with the column that holds each (Assessment.sdss …).
 SCALES = (("sdss", "社会功能缺陷筛选量表"), ("psp", "个人和社会功能量表"), ("gaf", "大体功能评定量表"),
           ("adl", "日常生活能力量表"))
 # The assessment's free-text domains, in the order of the form (keys of Assessment.domains).
@@ -142,8 +142,8 @@ def _follow_up_dates(case_id: int) -> str:
 
 def assessment_context(assessment: Assessment, *, issued_on: date | None = None,
                        verification_code: str | None = None) -> dict:
-    """T5 康复评估表 of one assessment: the header (who, which kind, when, by whom), the domains of DESIGN
-    §3.4 as recorded, the scale totals, and the conclusion of its kind — the result and its reason
+    """T5 康复评估表 of one assessment: the header (who, which kind, when, by whom), the domains of
+    docs/domain.md#assessment-and-service-items as recorded, the scale totals, and the conclusion of its kind — the result and its reason
     (comprehensive), the plan and the next review date (staged), the closure reason and the follow-ups
     scheduled (closing)."""
     case = db.session.get(Case, assessment.case_id)

@@ -1,4 +1,4 @@
-"""The standard documents by code (DESIGN §3.3; the codes are a contract): what each is issued for, how its
+"""The standard documents by code (docs/domain.md#documents; the codes are a contract): what each is issued for, how its
 snapshot is built, its paper version, and how a snapshot becomes HTML and PDF.
 
 A document is issued for a *subject* (the object in the URL: a case, an institution, a talent, or a user

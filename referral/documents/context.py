@@ -1,4 +1,4 @@
-"""Plain-data snapshots of the standard documents (DESIGN §3.3; fields: measures-notes §3 T1–T7).
+"""Plain-data snapshots of the standard documents (docs/domain.md#documents; fields: T1–T7, inferred).
 
 A builder reads the database once and returns only ``str``, ``bool``, ``list`` and ``dict`` values, already
 formatted for print (dates in China time, labels in Chinese), so the template does no lookups and no ORM
@@ -48,7 +48,7 @@ NUMBER_PREFIXES = {
     APPLICATION: "APP",
 }
 
-# The Measures' own words for the three channels (办法 第五章; DESIGN §3.1).
+# The Measures' own words for the three channels (办法 第五章; docs/domain.md#case-machine).
 CHANNEL_LABELS = {
     Channel.SELF: "个人自愿申请",
     Channel.MEDICAL: "医疗卫生机构协助申请",

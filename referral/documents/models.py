@@ -1,4 +1,4 @@
-"""Issued documents and batch exports (DESIGN §3.3, issue 5).
+"""Issued documents and batch exports (docs/domain.md#documents, issue 5).
 
 An issued document is evidence: the exact bytes handed out, their SHA-256, which template made them and
 from what (object, its state, a fingerprint of the snapshot), by whom and when. Rows are never changed or
@@ -32,7 +32,7 @@ class IssuedDocument(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), nullable=False)  # the template code of DESIGN §3.3
+    code: Mapped[str] = mapped_column(String(32), nullable=False)  # the template code of docs/domain.md#documents
     subject_type: Mapped[str] = mapped_column(String(16), nullable=False)  # case, institution, talent, user
     subject_id: Mapped[int] = mapped_column(Integer, nullable=False)
     # The assessment / follow-up / agreement a case document is about; 0 when the subject itself is meant

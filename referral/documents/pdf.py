@@ -1,4 +1,4 @@
-"""HTML → PDF for the standard documents (DESIGN §3.3). The only module that imports WeasyPrint.
+"""HTML → PDF for the standard documents (docs/domain.md#documents). The only module that imports WeasyPrint.
 
 What goes in is a finished HTML string, rendered from a plain-data snapshot (``context.py``); what comes
 out is the PDF's bytes. Nothing in the HTML can reach the network or the disk: every URL WeasyPrint asks

@@ -1,4 +1,4 @@
-"""T1 保密承诺书 and T2 服务承诺书 (DESIGN §3.3; fields: measures-notes §3 T1, T2): plain-data snapshots.
+"""T1 保密承诺书 and T2 服务承诺书 (docs/domain.md#documents; fields: T1, T2, inferred): plain-data snapshots.
 
 The clauses are the text the signer accepted on screen when submitting a registry entry
 (``templates/registries/_pledges.html``, recorded as a ``Pledge`` with ``PLEDGE_TEXT_VERSION``). That page
@@ -6,7 +6,7 @@ keeps its wording in the template, so :data:`PLEDGE_CLAUSES` quotes it word for 
 should come from one place (see the test that compares them). A recorded acceptance prints who accepted and
 when, and the clauses of the version that was accepted.
 
-T1 is signed by a talent, an institution, or a user account that sees personal data (DESIGN §3.3). Their
+T1 is signed by a talent, an institution, or a user account that sees personal data (docs/domain.md#documents). Their
 ids overlap, so the document number carries the kind: JK-CFP-T12-…, JK-CFP-I12-…, JK-CFP-U12-….
 """
 
@@ -186,7 +186,7 @@ def _signature(kind: str, unit: str = "") -> dict:
 
 def confidentiality_pledge_context(subject: Talent | Institution | User, *, issued_on: date | None = None,
                                    verification_code: str | None = None) -> dict:
-    """T1 保密承诺书 of a talent, an institution or a user account (DESIGN §3.3).
+    """T1 保密承诺书 of a talent, an institution or a user account (docs/domain.md#documents).
 
     The snapshot holds the full 身份证号 / 统一社会信用代码, as the paper pledge does: whoever issues it must
     be allowed to see them (the issuing service's policy check and audit entry)."""
@@ -235,7 +235,7 @@ def _service_area(codes: list[str]) -> str:
 
 def service_pledge_context(institution: Institution, *, issued_on: date | None = None,
                            verification_code: str | None = None) -> dict:
-    """T2 服务承诺书 of an institution joining the 服务机构库 (DESIGN §3.3)."""
+    """T2 服务承诺书 of an institution joining the 服务机构库 (docs/domain.md#documents)."""
     inst = institution
     pledge = _latest_pledge(PledgeKind.SERVICE, institution_id=inst.id)
     return {

@@ -1,4 +1,4 @@
-"""Issuing the standard documents (DESIGN §3.3, issue 5).
+"""Issuing the standard documents (docs/domain.md#documents, issue 5).
 
 A document is issued from a snapshot of its object. Asking for it again returns the issued bytes as long
 as the snapshot and the template are unchanged; when either changed, or on an explicit reissue, a new
@@ -113,7 +113,7 @@ def target_for(code: str, subject_type: str, subject, *, parts: dict[str, int | 
 # --- who may issue ------------------------------------------------------------------------------------------
 
 def may_issue(actor, target: Target) -> bool:
-    """Those who may see the personal data the document prints (DESIGN §1, least necessity)."""
+    """Those who may see the personal data the document prints (docs/domain.md#personal-data, least necessity)."""
     subject = target.subject
     if target.subject_type == "case":
         party = case_party(actor, subject)

@@ -1,4 +1,4 @@
-"""/api/v1/institutions and /api/v1/talents (DESIGN §4)."""
+"""/api/v1/institutions and /api/v1/talents (docs/domain.md#api-contract)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ class TalentCategory(enum.StrEnum):
     VOLUNTEER = "volunteer"
 
 
-# A qualification certificate is required for these (DESIGN §2.1), not for the others.
+# A qualification certificate is required for these (docs/domain.md#talent), not for the others.
 PROFESSIONAL_CATEGORIES = frozenset({TalentCategory.PSYCHIATRIST, TalentCategory.NURSE,
                                      TalentCategory.REHAB_PHYSICIAN, TalentCategory.REHAB_TECHNICIAN,
                                      TalentCategory.PSYCHOTHERAPIST, TalentCategory.SOCIAL_WORKER})
@@ -136,7 +136,7 @@ class InstitutionService(db.Model):
 
 
 class InstitutionLicence(db.Model):
-    """Accreditations and licences, with expiry (DESIGN §2.1)."""
+    """Accreditations and licences, with expiry (docs/domain.md#registry-approval-machine)."""
 
     __tablename__ = "institution_licences"
 
@@ -218,7 +218,7 @@ class TrainingRecord(db.Model):
 
 
 class ApprovalDecision(db.Model):
-    """One row per event on a registry entry (DESIGN §2.1: "every decision is kept as its own row")."""
+    """One row per event on a registry entry (docs/domain.md#registry-approval-machine: every event is its own row)."""
 
     __tablename__ = "approval_decisions"
     __table_args__ = (
@@ -274,7 +274,7 @@ class ChangeState(enum.StrEnum):
 
 class ChangeRequest(db.Model):
     """A change to key fields of a listed institution, re-checked by the county while the institution
-    stays listed (DESIGN §2.1)."""
+    stays listed (docs/domain.md#change-requests)."""
 
     __tablename__ = "change_requests"
     __table_args__ = (

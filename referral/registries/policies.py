@@ -13,7 +13,7 @@ def is_institution_owner(user, institution: Institution) -> bool:
 
 
 def is_talent_owner(user, talent: Talent) -> bool:
-    """The talent themself, or an admin of one of their employers (DESIGN §2.1: "the talent or their
+    """The talent themself, or an admin of one of their employers (docs/domain.md#registry-approval-machine: "the talent or their
     institution_admin")."""
     if talent.user_id is not None and talent.user_id == user.id:
         return True

@@ -1,4 +1,4 @@
-"""JSON shapes of registry entries (DESIGN §4 payload names), shared by the API and the directory."""
+"""JSON shapes of registry entries (docs/domain.md#api-contract payload names), shared by the API and the directory."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ from workflows.change_request import ChangeParty, change_actions, fire_change
 from workflows.engine import ActionRefused
 
 PLEDGE_TEXT_VERSION = "2026-1"
-# Key fields of a listed institution: changing them needs a county re-check (DESIGN §2.1).
+# Key fields of a listed institution: changing them needs a county re-check (docs/domain.md#change-requests).
 KEY_FIELDS = ("name", "address", "division_code", "service_area", "legal_representative")
 EDITABLE_STATES = (ApprovalState.DRAFT, ApprovalState.RETURNED)
 LIVE_STATES = (ApprovalState.LISTED, ApprovalState.SUSPENDED)
@@ -147,7 +147,7 @@ def _apply_institution(inst: Institution, data: dict) -> None:
 
 
 def missing_fields(entry) -> list[str]:
-    """Required before submit (DESIGN §2.1: "all required fields")."""
+    """Required before submit (docs/domain.md#registry-approval-machine: "required fields complete")."""
     if isinstance(entry, Institution):
         from referral.attachments.models import Attachment
 
@@ -171,7 +171,7 @@ def missing_fields(entry) -> list[str]:
 # --- institutions ----------------------------------------------------------------------------------------
 
 def register_institution(*, username: str, password: str, admin_name: str, data: dict) -> tuple[User, Institution]:
-    """Public sign-up (DESIGN §2.1): a draft institution file and its institution_admin account. The
+    """Public sign-up (docs/domain.md#registry-approval-machine): a draft institution file and its institution_admin account. The
     service area starts as the institution's own county."""
     data = dict(data)
     if not data.get("service_area"):
@@ -424,7 +424,7 @@ def available_actions(user, entry) -> list[str]:
 
 def advance_entry(entry, *, actor, event: str, reason: str = "", comment: str = "", reason_code: str | None = None,
                   statement: str = "", accept_pledges: bool = False, signer_name: str = ""):
-    """Fire one approval event (DESIGN §2.1) on an institution or talent entry: the machine decides,
+    """Fire one approval event (docs/domain.md#registry-approval-machine) on an institution or talent entry: the machine decides,
     then the decision row, the clock and the audit entry are written in the same transaction."""
     party = policies.party_for(actor, entry)
     if event == "submit" and party.owner and entry.state in EDITABLE_STATES:
@@ -482,7 +482,7 @@ def _due_date_for(entry) -> date | None:
 
 def reveal_id_number(talent: Talent, *, actor, reason: str) -> str:
     """The full 身份证号 is shown only to the entry's county official or its owner, with a reason, and the
-    reveal is recorded (DESIGN §1: every reveal is logged with who, when and why)."""
+    reveal is recorded (docs/domain.md#personal-data: every reveal is logged with who, when and why)."""
     if not (policies.is_county_official_for(actor, talent) or policies.is_talent_owner(actor, talent)):
         raise NotPermitted(_("只有本县民政工作人员或登记人可以查看完整身份证号。"))
     if not reason.strip():

@@ -1,4 +1,4 @@
-"""监督评价 (DESIGN §2.2): random spot checks, periodic evaluations, complaints."""
+"""监督评价 (docs/domain.md#supervision): random spot checks, periodic evaluations, complaints."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""Spot checks, evaluations and complaints (DESIGN §2.2). Flush, never commit."""
+"""Spot checks, evaluations and complaints (docs/domain.md#supervision). Flush, never commit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """One referral case from the public application to `completed` in a real browser, acting as each role in turn
-(DESIGN §3.1), through the pages only:
+(docs/domain.md#case-machine), through the pages only:
 
 anonymous /apply → receipt → /apply/status (提出申请) → the county's referral officer: 初核登记, 康复转介 to the
 listed institution → its admin: 接收 → its staff: 综合评估 (适合, risk 1), 签订服务协议, 阶段性评估, 结案

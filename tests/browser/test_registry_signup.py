@@ -1,4 +1,4 @@
-"""An institution from public sign-up to 已入库 in a real browser, acting as each role in turn (DESIGN §2.1):
+"""An institution from public sign-up to 已入库 in a real browser, acting as each role in turn (docs/domain.md#registry-approval-machine):
 anonymous sign-up → its admin uploads a licence scan and submits with the pledges → the county official of
 220102 approves from 待办审核 → a city official of 220100 (a different person) confirms → the anonymous public
 directory lists it. A county official of another county gets 404. axe-core checks each page on the way, and

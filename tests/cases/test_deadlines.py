@@ -1,4 +1,4 @@
-"""Case clocks in working days on the official calendar, across real holidays (DESIGN §3.2)."""
+"""Case clocks in working days on the official calendar, across real holidays (docs/domain.md#deadlines)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """T3 基本情况档案 and T4 服务协议 (referral/documents/case_file.py), rendered for real cases — driven through
 register → refer → accept → assess → sign_agreement with the real services — and blank. Assertions are on
-the text pypdf extracts and on the fonts the PDF embeds, never on bytes (STYLE.md, PDF tests)."""
+the text pypdf extracts and on the fonts the PDF embeds, never on bytes (docs/architecture.md#tests)."""
 
 from __future__ import annotations
 

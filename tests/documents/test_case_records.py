@@ -1,7 +1,7 @@
 """T5 康复评估表 and T6 回访记录表 (referral/documents/case_records.py), rendered for real assessments of each
 kind and real follow-ups — made by driving a case through assess → sign_agreement → review → close →
 follow_up with the real services — and blank. Assertions are on the text pypdf extracts and on the fonts
-the PDF embeds, never on bytes (STYLE.md, PDF tests)."""
+the PDF embeds, never on bytes (docs/architecture.md#tests)."""
 
 from __future__ import annotations
 

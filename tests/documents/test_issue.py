@@ -1,5 +1,5 @@
 """Issuing documents (issue 5): kept bytes and versions, the verification code and QR code, the public
-verification page, who may issue what, and the API of DESIGN §4. Through the real pages and API."""
+verification page, who may issue what, and the API of docs/domain.md#api-contract. Through the real pages and API."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The PDF mechanism (referral/documents/pdf.py) and T7 转介服务申请表, rendered for a real case and blank.
 
 Assertions are on what a reader gets: the text pypdf extracts, and the fonts the PDF embeds (all ours,
-all embedded, no missing glyph). Never on bytes: two renders of the same HTML differ (STYLE.md, PDF tests).
+all embedded, no missing glyph). Never on bytes: two renders of the same HTML differ (docs/architecture.md#tests).
 """
 
 from __future__ import annotations

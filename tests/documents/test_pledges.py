@@ -1,7 +1,7 @@
 """T1 保密承诺书 and T2 服务承诺书 (referral/documents/pledges.py), rendered for real registry entries and
 accounts, and blank.
 
-Assertions are on what a reader gets: the text pypdf extracts and the fonts the PDF embeds (STYLE.md, PDF
+Assertions are on what a reader gets: the text pypdf extracts and the fonts the PDF embeds (docs/architecture.md#tests, PDF
 tests). The entries are built through the registry services, so the pledges on record are the ones the
 submit step writes."""
 

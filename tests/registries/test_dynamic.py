@@ -1,5 +1,5 @@
 """Dynamic management of listed institutions: change requests, suspend/reinstate, removal after the
-statement-and-defence window, voluntary withdrawal (DESIGN §2.1)."""
+statement-and-defence window, voluntary withdrawal (docs/domain.md#registry-approval-machine)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""服务人才库 (DESIGN §2.1 talent file, §4 API): registration, 身份证号 and certificate rules, the county →
+"""服务人才库 (docs/domain.md#talent, docs/domain.md#api-contract): registration, 身份证号 and certificate rules, the county →
 city approval walk, exits, the masked 身份证号 and its logged reveal, the training log and the 20-hour rule.
 
 HTML views run with CSRF on; the API with a bearer token issued by the service."""

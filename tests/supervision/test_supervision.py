@@ -1,4 +1,4 @@
-"""监督评价 (DESIGN §2.2): random spot checks, evaluations with history, complaints (public and signed in)."""
+"""监督评价 (docs/domain.md#supervision): random spot checks, evaluations with history, complaints (public and signed in)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""flask users create, exactly as DESIGN §4 gives it."""
+"""flask users create, exactly as docs/running.md#cli gives it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The approval machine, table-driven, without Flask or a database: every state × event × party →
-destination or refusal (DESIGN §2.1)."""
+destination or refusal (docs/domain.md#registry-approval-machine)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The referral-case machine, table-driven, without Flask or a database (DESIGN §3.1)."""
+"""The referral-case machine, table-driven, without Flask or a database (docs/domain.md#case-machine)."""
 
 from __future__ import annotations
 
