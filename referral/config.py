@@ -63,6 +63,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     PAGE_SIZE = 25
+    # A follow-up may be recorded from this many working days before its due date; earlier needs a reason.
+    FOLLOW_UP_WINDOW_WORKING_DAYS = 5
 
     # Documents (issue 5). PUBLIC_URL: the site's address as the public reaches it, printed in every
     # document's QR code; unset, the address of the request that issues it.

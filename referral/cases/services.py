@@ -14,7 +14,7 @@ from stdnum.cn import ric
 
 from referral.audit.services import record
 from referral.auth.permissions import Role
-from referral.calendar import CHINA_TZ, add_working_days, deadlines_for, today_in_china
+from referral.calendar import CHINA_TZ, add_working_days, deadlines_for, is_working_day, today_in_china
 from referral.cases.models import (
     Agreement,
     Assessment,
@@ -219,6 +219,16 @@ def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **da
     return case
 
 
+def next_working_day(day: date) -> date:
+    """``day`` itself when it is a working day, else the first working day after it."""
+    return day if is_working_day(day) else add_working_days(day, 1)
+
+
+def follow_up_opens(due: date) -> date:
+    """The first day a follow-up due on ``due`` may be recorded without a reason."""
+    return add_working_days(due, -current_app.config["FOLLOW_UP_WINDOW_WORKING_DAYS"])
+
+
 def due_date_of(case: Case) -> date | None:
     """The due date of the step the case is in: working days counted from the day (China time) it
     entered the state; the next review while in service; the next follow-up once closed."""
@@ -344,7 +354,7 @@ class _AFTER:
         case.closed_at, case.close_reason_code, case.closed_before_service = utcnow(), reason_code, before_service
         today = today_in_china()
         for months in _deadlines(case).follow_up_months:
-            db.session.add(FollowUp(case_id=case.id, due_date=today + relativedelta(months=months)))
+            db.session.add(FollowUp(case_id=case.id, due_date=next_working_day(today + relativedelta(months=months))))
 
     @staticmethod
     def follow_up(case, actor, fired, *, follow_up, **data):
@@ -354,6 +364,13 @@ class _AFTER:
         day = follow_up.get("date")
         if day is not None and day > today_in_china():
             raise ValidationFailed(fields={"follow_up.date": [_("回访日期不能晚于今天。")]})
+        # A follow-up opens a few working days before it is due (docs/domain.md#deadlines); earlier only
+        # with a reason, which the history and the audit entry keep.
+        opens = follow_up_opens(row.due_date)
+        if (day or today_in_china()) < opens and not (data.get("reason") or "").strip():
+            message = _("本次回访应于 %(due)s 进行，%(opens)s 起可以记录；提前回访请填写理由。",
+                        due=row.due_date.isoformat(), opens=opens.isoformat())
+            raise ValidationFailed(message, fields={"follow_up.date": [message], "reason": [message]})
         row.done_at = utcnow() if day is None else datetime.combine(day, time(12), tzinfo=CHINA_TZ)
         row.method = follow_up.get("method") or "phone"
         row.contact_person, row.condition = follow_up.get("contact_person") or "", follow_up.get("condition") or ""

@@ -193,6 +193,7 @@ def test_a_case_from_application_to_completed(page, live_server, people):  # noq
     def follow_up(p):
         by_label(p, "回访方式").select_option(label="电话")
         by_label(p, "目前情况").fill("病情稳定，按时服药")
+        by_label(p, "理由").fill("家属要求提前回访")  # recorded at once: before the follow-up opens
 
     fire(page, case_url, "回访", fill=follow_up)
     assert "已结案" in heading(page)

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from referral.calendar import add_working_days, today_in_china
 from referral.cases.models import Assessment, Case, FollowUp, Referral
+from referral.cases.services import next_working_day
 from referral.extensions import db
 from referral.registries.models import Institution
 from tests.cases.conftest import ADULT_ID, application, id_number
@@ -46,9 +47,12 @@ def test_a_case_walks_every_step(client, people, bearer):
         ("staff", {"event": "review", "assessment": {"risk_grade": 0, "plan": "增加社交技能训练",
                                                      "next_review_date": next_review.isoformat()}}, "in_service"),
         ("staff", {"event": "close", "reason_code": "goals_met", "assessment": {"risk_grade": 0}}, "closed"),
-        ("staff", {"event": "follow_up", "follow_up": {"date": today_in_china().isoformat(), "method": "phone",
-                                                       "contact_person": "本人"}}, "closed"),
-        ("staff", {"event": "follow_up", "follow_up": {"method": "visit", "condition": "稳定"}}, "completed"),
+        # recorded at once, before the follow-ups open: each needs its reason
+        ("staff", {"event": "follow_up", "reason": "本人下月外出务工，提前回访",
+                   "follow_up": {"date": today_in_china().isoformat(), "method": "phone", "contact_person": "本人"}},
+         "closed"),
+        ("staff", {"event": "follow_up", "reason": "同上", "follow_up": {"method": "visit", "condition": "稳定"}},
+         "completed"),
     ]
     for who, payload, state in steps:
         response = post_event(client, h[who], cid, **payload)
@@ -114,7 +118,7 @@ def test_risk_gate_unsuitable_then_medical_referral_closure(client, people, bear
     assert case.closed_before_service and case.close_reason_code == "medical_referral"
     # Follow-ups of a case closed before service are the officer's.
     assert post_event(client, h["staff"], cid, event="follow_up", follow_up={"method": "phone"}).status_code == 404
-    assert post_event(client, h["officer"], cid, event="follow_up",
+    assert post_event(client, h["officer"], cid, event="follow_up", reason="提前电话回访",
                       follow_up={"method": "phone"}).get_json()["state"] == "closed"
 
 
@@ -263,7 +267,7 @@ def test_every_closure_reason_from_service(client, people, bearer, reason_code):
     assert case.close_reason_code == reason_code and not case.closed_before_service
     assert [f.due_date for f in db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == cid)
                                                    .order_by(FollowUp.due_date))] == \
-        [today_in_china() + relativedelta(months=1), today_in_china() + relativedelta(months=3)]
+        [next_working_day(today_in_china() + relativedelta(months=m)) for m in (1, 3)]
 
 
 @pytest.mark.parametrize(("reason_code", "allowed"), [("unreachable", True), ("medical_referral", True),
@@ -293,10 +297,53 @@ def test_a_follow_up_date_in_the_future_is_refused(client, people, bearer):
     cid = _in_service(client, h, people)
     post_event(client, h["staff"], cid, event="close", reason_code="goals_met", assessment={"risk_grade": 0})
     later = (today_in_china() + timedelta(days=3)).isoformat()
-    response = post_event(client, h["staff"], cid, event="follow_up", follow_up={"date": later, "method": "visit"})
+    response = post_event(client, h["staff"], cid, event="follow_up", reason="提前回访",
+                          follow_up={"date": later, "method": "visit"})
     assert response.status_code == 422 and "follow_up.date" in response.get_json()["error"]["fields"]
     day = (today_in_china() - timedelta(days=1)).isoformat()
-    assert post_event(client, h["staff"], cid, event="follow_up",
+    assert post_event(client, h["staff"], cid, event="follow_up", reason="提前回访",
                       follow_up={"date": day, "method": "visit"}).status_code == 200
     done = db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == cid, FollowUp.done_at.is_not(None))).one()
     assert today_in_china(now=done.done_at).isoformat() == day
+
+
+def test_a_follow_up_due_on_a_rest_day_moves_to_the_next_working_day(app):
+    from datetime import date
+
+    from referral.cases.services import follow_up_opens, next_working_day
+
+    assert next_working_day(date(2026, 10, 3)) == date(2026, 10, 8)  # National Day week → Thursday
+    assert next_working_day(date(2026, 10, 10)) == date(2026, 10, 10)  # a make-up Saturday is worked
+    assert next_working_day(date(2026, 10, 12)) == date(2026, 10, 12)
+    # 10-10 (make-up Saturday), 10-09, 10-08, then over the holiday to 09-30 and 09-29
+    assert follow_up_opens(date(2026, 10, 12)) == date(2026, 9, 29)
+
+
+def test_a_follow_up_opens_before_its_due_date_and_earlier_needs_a_reason(client, people, bearer):
+    from referral.calendar import is_working_day
+
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
+    cid = _in_service(client, h, people)
+    post_event(client, h["staff"], cid, event="close", reason_code="goals_met", assessment={"risk_grade": 0})
+    dues = db.session.scalars(db.select(FollowUp.due_date).where(FollowUp.case_id == cid)
+                              .order_by(FollowUp.due_date)).all()
+    today = today_in_china()
+    assert len(dues) == 2 and all(map(is_working_day, dues))
+    assert dues[0] >= today + relativedelta(months=1) and dues[1] >= today + relativedelta(months=3)
+    early = post_event(client, h["staff"], cid, event="follow_up", follow_up={"method": "phone"})
+    assert early.status_code == 422
+    fields = early.get_json()["error"]["fields"]
+    assert "follow_up.date" in fields and "reason" in fields and dues[0].isoformat() in fields["reason"][0]
+    assert db.session.get(Case, cid).state == "closed"
+    # Three working days before it is due, the first follow-up is open: no reason needed.
+    first = db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == cid).order_by(FollowUp.due_date)).first()
+    first.due_date = add_working_days(today, 3)
+    db.session.commit()
+    on_time = post_event(client, h["staff"], cid, event="follow_up", follow_up={"method": "phone"})
+    assert on_time.status_code == 200 and on_time.get_json()["state"] == "closed"
+    # The last one, months ahead, only with a reason, which the history keeps.
+    last = post_event(client, h["staff"], cid, event="follow_up", reason="本人将迁出本市，提前回访",
+                      follow_up={"method": "visit"})
+    assert last.status_code == 200 and last.get_json()["state"] == "completed"
+    history = client.get(f"/api/v1/cases/{cid}/history", headers=h["staff"]).get_json()
+    assert any("本人将迁出本市" in str(item) for item in history["items"])

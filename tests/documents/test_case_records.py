@@ -61,7 +61,8 @@ def served_case(referred_case, people):
         "form": "日间康复", "frequency": "每周两次", "signer_name": "李明"})
     services.advance_case(case, actor=staff, event="review", assessment=dict(STAGED))
     services.advance_case(case, actor=staff, event="close", reason_code="goals_met", assessment=dict(CLOSING))
-    services.advance_case(case, actor=staff, event="follow_up", follow_up={"date": today, **FOLLOW_UP})
+    services.advance_case(case, actor=staff, event="follow_up", reason="提前回访",
+                          follow_up={"date": today, **FOLLOW_UP})
     db.session.commit()
     return case
 
@@ -257,7 +258,7 @@ def test_a_follow_up_of_a_case_closed_before_service(people):
         "needs": "家庭支持", "consent_signer": "applicant"})
     services.advance_case(case, actor=people["officer"], event="register", verification="已核实")
     services.advance_case(case, actor=people["officer"], event="close", reason_code="unreachable")
-    services.advance_case(case, actor=people["officer"], event="follow_up",
+    services.advance_case(case, actor=people["officer"], event="follow_up", reason="提前回访",
                           follow_up={"method": "phone", "contact_person": "母亲", "condition": "已外出务工"})
     db.session.commit()
     context = follow_up_context(follow_ups_of(case)[0])
