@@ -222,7 +222,9 @@ def _seed_cases(users, main_admin, main):
                                          "frequency": "每周三次", "signer_name": "本人"}},
         "review": {"assessment": {"risk_grade": 0, "plan": "增加职业康复训练。"}},
         "close": {"reason_code": "goals_met", "assessment": {"risk_grade": 0, "plan": "目标达成。"}},
-        "follow_up": {"follow_up": {"method": "phone", "contact_person": "本人", "condition": "情况稳定，已就业。"}},
+        # The demo makes its whole history today, so its follow-ups are early and say why.
+        "follow_up": {"reason": "演示数据：提前回访。",
+                      "follow_up": {"method": "phone", "contact_person": "本人", "condition": "情况稳定，已就业。"}},
         "withdraw": {"reason": "家属决定暂不接受服务。"},
     }
     actor_of = {"register": officer, "return": officer, "reject": officer, "refer": officer, "withdraw": officer,
