@@ -39,7 +39,7 @@ lint: $(BIN)/.installed
 
 # After changing user-visible text: refresh the catalogue, then translate the new entries in en/.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* __pycache__" --no-location --sort-output -o referral/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --ignore-dirs=".* __pycache__" --no-location --sort-output -o referral/translations/messages.pot .
 	$(BIN)/pybabel update -i referral/translations/messages.pot -d referral/translations --no-fuzzy-matching
 
 # Refresh the transitive pins after changing pyproject.toml.

@@ -16,18 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forms import BaseForm, SubForm
-from forms.fields import IdNumber, MultiCheckboxField, division_code, options, phone
+from forms.fields import IdNumber, MultiCheckboxField, coded, division_code, options, phone
+from referral.cases.models import Channel, ConsentSigner, FollowUpMethod, Insight, MedicationAdherence
 from referral.service_items import SERVICE_ITEMS
-
-CHANNELS = [("self", _l("本人或监护人申请")), ("medical", _l("医疗卫生机构协助申请")), ("other", _l("其他主体协助申请"))]
-SIGNERS = [("applicant", _l("申请人本人")), ("guardian", _l("监护人"))]
-DECLINE_REASONS = [("no_capacity", _l("名额已满")), ("outside_service_area", _l("不在服务区域")),
-                   ("needs_not_matched", _l("需求不匹配")), ("other", _l("其他"))]
-CLOSE_REASONS = [("goals_met", _l("康复目标达成")), ("voluntary_end", _l("本人自愿终止")), ("moved_away", _l("迁出服务区域")),
-                 ("medical_referral", _l("住院或转介医疗")), ("death", _l("死亡")), ("lost_contact", _l("失去联系")),
-                 ("agreement_expired", _l("协议期满")), ("unreachable", _l("无法联系"))]
-RESULTS = [("suitable", _l("适合社区康复")), ("unsuitable", _l("暂不适合"))]
-METHODS = [("phone", _l("电话")), ("visit", _l("上门")), ("at_institution", _l("到机构"))]
+from workflows.case import AssessmentResult, CaseState, CloseReason, DeclineReason
 
 
 def _aware(value):
@@ -54,13 +46,13 @@ class GuardianForm(SubForm):
 
 
 class ConsentForm(SubForm):
-    signer = SelectField(_l("知情同意签署人"), choices=options(SIGNERS), validators=[DataRequired()])
+    signer = SelectField(_l("知情同意签署人"), choices=coded(ConsentSigner), validators=[DataRequired()])
     signed_at = DateTimeLocalField(_l("签署时间"), validators=[Optional()],
                                    format=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
 
 
 class ApplicationForm(BaseForm):
-    channel = SelectField(_l("申请渠道"), choices=options(CHANNELS), validators=[DataRequired()])
+    channel = SelectField(_l("申请渠道"), choices=coded(Channel), validators=[DataRequired()])
     assister_role = StringField(_l("协助人身份"), validators=[Optional(), Length(max=64)],
                                 description=_l("如：儿童主任、社区居委会、社会组织"))
     applicant = FormField(PersonForm, label=_l("申请人"))
@@ -68,7 +60,9 @@ class ApplicationForm(BaseForm):
     needs = TextAreaField(_l("康复需求"), validators=[DataRequired(), Length(max=4000)])
     service_types = MultiCheckboxField(_l("希望获得的服务"), choices=options((s, s) for s in SERVICE_ITEMS))
     consent = FormField(ConsentForm, label=_l("知情同意"))
-    consent_given = BooleanField(_l("我已阅读并同意：为办理社区康复转介，平台和承办机构可在必要范围内使用上述信息。"))
+    # The one consent check for every channel (pages, public page, API): no case without consent.
+    consent_given = BooleanField(_l("我已阅读并同意：为办理社区康复转介，平台和承办机构可在必要范围内使用上述信息。"),
+                                 validators=[DataRequired(message=_l("须经申请人或监护人知情同意。"))])
 
     def to_data(self) -> dict:
         a, g, c = self.applicant.form, self.guardian.form, self.consent.form
@@ -84,11 +78,9 @@ class ApplicationForm(BaseForm):
 class AssessmentForm(SubForm):
     risk_grade = IntegerField(_l("危险性评估等级（0–5）"), validators=[Optional(), NumberRange(min=0, max=5)])
     mental_state = TextAreaField(_l("精神状况与症状"), validators=[Optional(), Length(max=2000)])
-    insight = SelectField(_l("自知力"), choices=options([("", "—"), ("complete", _l("完全")), ("partial", _l("不全")),
-                                                         ("absent", _l("缺失"))]), validators=[Optional()])
-    medication_adherence = SelectField(_l("服药依从性"), choices=options([
-        ("", "—"), ("regular", _l("规律")), ("intermittent", _l("间断")), ("none", _l("不服药")),
-        ("not_needed", _l("医嘱无需服药"))]), validators=[Optional()])
+    insight = SelectField(_l("自知力"), choices=coded(Insight, blank="—"), validators=[Optional()])
+    medication_adherence = SelectField(_l("服药依从性"), choices=coded(MedicationAdherence, blank="—"),
+                                       validators=[Optional()])
     physical_health = TextAreaField(_l("躯体健康"), validators=[Optional(), Length(max=2000)])
     social_function = TextAreaField(_l("社会功能（个人生活料理、家务、工作、学习、社交）"), validators=[Optional(), Length(max=2000)])
     family_support = TextAreaField(_l("家庭支持"), validators=[Optional(), Length(max=2000)])
@@ -112,7 +104,7 @@ class AgreementForm(SubForm):
 
 class FollowUpForm(SubForm):
     date = DateField(_l("回访日期"), validators=[Optional()], description=_l("不填则为今天"))
-    method = SelectField(_l("回访方式"), choices=options([("", "—")] + METHODS), validators=[Optional()])
+    method = SelectField(_l("回访方式"), choices=coded(FollowUpMethod, blank="—"), validators=[Optional()])
     contact_person = StringField(_l("回访对象"), validators=[Optional(), Length(max=32)])
     condition = TextAreaField(_l("目前情况"), validators=[Optional(), Length(max=2000)])
     needs_service_again = BooleanField(_l("需要再次接受服务"))
@@ -124,11 +116,11 @@ class CaseEventForm(BaseForm):
 
     verification = TextAreaField(_l("核实情况（身份、居住地、诊断与资格）"), validators=[Optional(), Length(max=4000)])
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=4000)])
-    reason_code = SelectField(_l("原因"), choices=options([("", "—")] + DECLINE_REASONS + CLOSE_REASONS),
+    reason_code = SelectField(_l("原因"), choices=coded([*DeclineReason, *CloseReason], blank="—"),
                               validators=[Optional()])
     comment = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
     institution_id = IntegerField(_l("转介机构"), validators=[Optional(), NumberRange(min=1)])
-    result = SelectField(_l("综合评估结论"), choices=options([("", "—")] + RESULTS), validators=[Optional()])
+    result = SelectField(_l("综合评估结论"), choices=coded(AssessmentResult, blank="—"), validators=[Optional()])
     assessment = FormField(AssessmentForm, label=_l("评估"))
     agreement = FormField(AgreementForm, label=_l("服务协议"))
     follow_up = FormField(FollowUpForm, label=_l("回访"))
@@ -160,9 +152,7 @@ class CaseListQuery(BaseForm):
     class Meta:
         csrf = False
 
-    state = SelectField(_l("状态"), choices=options([("", "")] + [(s, s) for s in (
-        "applied", "returned", "not_registered", "registered", "referred", "assessing", "assessed", "in_service",
-        "closed", "completed", "withdrawn")]), validators=[Optional()])
+    state = SelectField(_l("状态"), choices=coded(CaseState, blank=""), validators=[Optional()])
     division = StringField(_l("行政区划代码"), validators=[Optional(), division_code])
     overdue = SelectField(_l("只看逾期"), choices=options([("", ""), ("1", "1"), ("0", "0")]), validators=[Optional()])
     page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)])

@@ -11,6 +11,13 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def coded(members, *, blank: str | None = None) -> list[SelectChoice]:
+    """Choices from a ``workflows.codes.Coded`` enum (or some of its members), the label translated for the
+    reader; ``blank`` puts an empty first choice with that text."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(m.value, _l(m.label)) for m in members]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes; rendered as one <fieldset> with a <legend> (see _macros/forms.html)."""
 

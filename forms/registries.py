@@ -16,16 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms import BaseForm, SubForm
-from forms.fields import CreditCode, IdNumber, MultiCheckboxField, division_code, options, phone
+from forms.fields import CreditCode, IdNumber, MultiCheckboxField, coded, division_code, options, phone
+from referral.registries.models import LegalForm, TalentCategory
 from referral.service_items import SERVICE_ITEMS
-
-LEGAL_FORMS = [("social_service_org", _l("社会服务机构（民办非企业单位）")), ("public_institution", _l("事业单位")),
-               ("enterprise", _l("企业")), ("medical", _l("医疗卫生机构")), ("other", _l("其他"))]
-TALENT_CATEGORIES = [("psychiatrist", _l("精神科医师")), ("nurse", _l("护士")), ("rehab_physician", _l("康复医师")),
-                     ("rehab_technician", _l("康复技师")), ("psychotherapist", _l("心理治疗技师")),
-                     ("social_worker", _l("社会工作者")), ("referral_staff", _l("转介服务人员")),
-                     ("direct_service", _l("直接从事社区康复服务人员")), ("volunteer", _l("志愿者"))]
-EXIT_REASONS = [("qualification_lapsed", _l("资格失效")), ("misconduct", _l("违规违纪"))]
+from workflows.approval import REVOKE_REASONS
 
 
 class CountyCodesField(MultiCheckboxField):
@@ -48,7 +42,7 @@ class InstitutionForm(BaseForm):
     credit_code = StringField(_l("统一社会信用代码"), validators=[Optional(), Length(min=18, max=18), CreditCode()],
                               description=_l("18 位，见登记证书或营业执照。"))
     registration_authority = StringField(_l("登记管理机关"), validators=[Optional(), Length(max=100)])
-    legal_form = SelectField(_l("法人类型"), choices=options([("", _l("请选择"))] + LEGAL_FORMS), validators=[Optional()])
+    legal_form = SelectField(_l("法人类型"), choices=coded(LegalForm, blank=_l("请选择")), validators=[Optional()])
     legal_representative = StringField(_l("法定代表人"), validators=[Optional(), Length(max=64)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=255)])
     division = StringField(_l("所在县（区）代码"), validators=[DataRequired(), division_code],
@@ -106,7 +100,7 @@ class EventForm(BaseForm):
 
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])
     comment = TextAreaField(_l("意见"), validators=[Optional(), Length(max=2000)])
-    reason_code = SelectField(_l("原因"), choices=options([("", "—")] + EXIT_REASONS), validators=[Optional()])
+    reason_code = SelectField(_l("原因"), choices=coded(REVOKE_REASONS, blank="—"), validators=[Optional()])
     statement = TextAreaField(_l("陈述申辩"), validators=[Optional(), Length(max=8000)])
     accept_pledges = BooleanField(_l("我已阅读并接受服务承诺书和保密承诺书"))
     signer_name = StringField(_l("承诺人姓名"), validators=[Optional(), Length(max=64)])
@@ -125,7 +119,7 @@ class CertificateForm(SubForm):
 class TalentForm(BaseForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
     id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
-    category = SelectField(_l("人员类别"), choices=options(TALENT_CATEGORIES), validators=[DataRequired()])
+    category = SelectField(_l("人员类别"), choices=coded(TalentCategory), validators=[DataRequired()])
     division = StringField(_l("工作所在县（区）代码"), validators=[DataRequired(), division_code])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
     certificate = FormField(CertificateForm, label=_l("资格证书"),
@@ -175,7 +169,7 @@ class ApiSignupForm(InstitutionForm):
 class ApiTalentPatchForm(TalentForm):
     name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
     id_number = StringField(_l("身份证号"), validators=[Optional(), Length(min=18, max=18), IdNumber()])
-    category = SelectField(_l("人员类别"), choices=options([("", "")] + TALENT_CATEGORIES), validators=[Optional()])
+    category = SelectField(_l("人员类别"), choices=coded(TalentCategory, blank=""), validators=[Optional()])
     division = StringField(_l("工作所在县（区）代码"), validators=[Optional(), division_code])
     version = IntegerField(_l("版本"), validators=[Optional()])
 

@@ -102,10 +102,22 @@ def select_locale():
     return languages[0]  # Chinese first: English only when asked for
 
 
+def import_all_models():
+    """Import every feature's models so that metadata is complete (here, not in referral/models.py, which
+    the feature models import: the shared column types must not depend on the features)."""
+    from referral.attachments import models as _attachments  # noqa: F401
+    from referral.audit import models as _audit  # noqa: F401
+    from referral.auth import models as _auth  # noqa: F401
+    from referral.calendar import models as _calendar  # noqa: F401
+    from referral.cases import models as _cases  # noqa: F401
+    from referral.divisions import models as _divisions  # noqa: F401
+    from referral.documents import models as _documents  # noqa: F401
+    from referral.registries import models as _registries  # noqa: F401
+    from referral.supervision import models as _supervision  # noqa: F401
+
+
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
-
-    from referral.models import import_all_models
 
     import_all_models()
     db.init_app(app)
@@ -242,6 +254,11 @@ def register_request_hooks(app: Flask) -> None:
     from referral.attachments.services import size_label
 
     app.add_template_filter(size_label, "filesize")
+    from workflows.approval import ApprovalState
+    from workflows.change_request import ChangeState
+
+    # The registry badges' labels, from the states' own definitions (templates/_macros/registry.html).
+    app.jinja_env.globals["registry_state_labels"] = {s.value: s.label for s in (*ChangeState, *ApprovalState)}
 
     @app.context_processor
     def layout_context():

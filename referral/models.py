@@ -45,16 +45,3 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
                                                  nullable=False)
-
-
-def import_all_models():
-    """Import every feature's models so that metadata is complete."""
-    from referral.attachments import models as _attachments  # noqa: F401
-    from referral.audit import models as _audit  # noqa: F401
-    from referral.auth import models as _auth  # noqa: F401
-    from referral.calendar import models as _calendar  # noqa: F401
-    from referral.cases import models as _cases  # noqa: F401
-    from referral.divisions import models as _divisions  # noqa: F401
-    from referral.documents import models as _documents  # noqa: F401
-    from referral.registries import models as _registries  # noqa: F401
-    from referral.supervision import models as _supervision  # noqa: F401

@@ -49,3 +49,32 @@ def test_workflows_do_not_import_flask_or_the_database():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             for name in names:
                 assert not name.startswith(("flask", "sqlalchemy", "referral")), f"{path}: imports {name}"
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """referral's packages (and top-level modules) → the ones they import, at any depth of a module."""
+    import ast as _ast
+
+    edges: dict[str, set[str]] = {}
+    for path in (ROOT / "referral").rglob("*.py"):
+        parts = path.relative_to(ROOT / "referral").with_suffix("").parts
+        if parts == ("__init__",):
+            continue  # the app factory wires every feature together: it may import them all
+        source = parts[0]
+        for node in _ast.walk(_ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, _ast.ImportFrom) and (node.module or "").startswith("referral."):
+                target = node.module.split(".")[1]
+                if target != source:
+                    edges.setdefault(source, set()).add(target)
+    return edges
+
+
+def test_no_import_cycles_between_the_named_packages():
+    # docs/architecture.md#layout: documents build on cases and registries, registries on accounts, and the
+    # shared column types (referral/models.py) on nothing of the features.
+    edges = _package_imports()
+    for lower, upper in (("cases", "documents"), ("registries", "documents"), ("auth", "registries")):
+        assert upper not in edges.get(lower, set()), f"{lower} imports {upper}"
+    for feature, targets in edges.items():
+        assert not ("models" in targets and feature in edges.get("models", set())), f"models <-> {feature}"
+    assert edges.get("models", set()) <= {"extensions"}

@@ -4,23 +4,23 @@ computed; it never queries anything."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from workflows.codes import N_, Coded
 from workflows.engine import Flow, available, fire
 
 
-class ApprovalState(enum.StrEnum):
-    DRAFT = "draft"
-    COUNTY_REVIEW = "county_review"
-    CITY_REVIEW = "city_review"
-    RETURNED = "returned"
-    REJECTED = "rejected"
-    LISTED = "listed"
-    SUSPENDED = "suspended"
-    REMOVAL_PENDING = "removal_pending"
-    REMOVED = "removed"
-    WITHDRAWN = "withdrawn"
+class ApprovalState(Coded):
+    DRAFT = "draft", N_("草稿")
+    COUNTY_REVIEW = "county_review", N_("县级初核中")
+    CITY_REVIEW = "city_review", N_("市级确认中")
+    RETURNED = "returned", N_("已退回修改")
+    REJECTED = "rejected", N_("未通过")
+    LISTED = "listed", N_("已入库")
+    SUSPENDED = "suspended", N_("暂停接收转介")
+    REMOVAL_PENDING = "removal_pending", N_("移出程序中（陈述申辩期）")
+    REMOVED = "removed", N_("已移出")
+    WITHDRAWN = "withdrawn", N_("已退出")
 
 
 FINAL_STATES = frozenset({ApprovalState.REJECTED, ApprovalState.REMOVED, ApprovalState.WITHDRAWN})
@@ -28,6 +28,8 @@ FINAL_STATES = frozenset({ApprovalState.REJECTED, ApprovalState.REMOVED, Approva
 OPEN_STATES = frozenset(ApprovalState) - FINAL_STATES
 
 S = ApprovalState
+# States whose clock runs: county pre-check, city confirmation, the statement-and-defence window.
+CLOCKED_STATES = frozenset({S.COUNTY_REVIEW, S.CITY_REVIEW, S.REMOVAL_PENDING})
 
 # Who fires each event is a condition: owner / county / city (``is_owner``, ``is_county``, ``is_city``).
 APPROVAL_TRANSITIONS: list[dict] = [
@@ -72,7 +74,18 @@ DECISION_LEVEL = {  # which level's decision each event records (ApprovalDecisio
     "city_confirm": "city", "city_return": "city", "city_reject": "city", "remove": "city",
     "withdraw_removal": None,  # county or city: whoever acts
 }
-EXIT_REASONS = ("qualification_lapsed", "misconduct")
+
+
+class ExitReason(Coded):
+    """Why a talent leaves the registry (revoke)."""
+
+    QUALIFICATION_LAPSED = "qualification_lapsed", N_("资格失效")
+    MISCONDUCT = "misconduct", N_("违规违纪")
+    VOLUNTARY = "voluntary", N_("主动退出")  # the talent's own withdraw, never a county's choice
+
+
+# The reasons a county may give when it revokes a talent.
+REVOKE_REASONS = (ExitReason.QUALIFICATION_LAPSED, ExitReason.MISCONDUCT)
 
 
 @dataclass(frozen=True)
@@ -159,7 +172,7 @@ class ApprovalFlow(Flow):
         return self.facts.statement_received or self.facts.statement_window_over
 
     def has_exit_reason(self, data):
-        return data.get("reason_code") in EXIT_REASONS
+        return data.get("reason_code") in ExitReason.values(REVOKE_REASONS)
 
 
 def fire_approval(entry, action: str, party: Party, facts: Facts, **data):

@@ -4,36 +4,67 @@ is given the case, the acting party and the facts the service computed."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from workflows.codes import N_, Coded
 from workflows.engine import Flow, available, fire
 
 
-class CaseState(enum.StrEnum):
-    APPLIED = "applied"
-    RETURNED = "returned"
-    NOT_REGISTERED = "not_registered"
-    REGISTERED = "registered"
-    REFERRED = "referred"
-    ASSESSING = "assessing"
-    ASSESSED = "assessed"
-    IN_SERVICE = "in_service"
-    CLOSED = "closed"
-    COMPLETED = "completed"
-    WITHDRAWN = "withdrawn"
+class CaseState(Coded):
+    """The steps, labelled as the public status shows them (docs/domain.md#case-machine)."""
+
+    APPLIED = "applied", N_("提出申请：等待初核登记")
+    RETURNED = "returned", N_("申请已退回，请按要求补正")
+    NOT_REGISTERED = "not_registered", N_("不予登记")
+    REGISTERED = "registered", N_("已登记：等待康复转介")
+    REFERRED = "referred", N_("已转介：等待机构接收")
+    ASSESSING = "assessing", N_("综合评估中")
+    ASSESSED = "assessed", N_("评估完成：等待签订服务协议")
+    IN_SERVICE = "in_service", N_("服务提供中")
+    CLOSED = "closed", N_("已结案：回访中")
+    COMPLETED = "completed", N_("已完成")
+    WITHDRAWN = "withdrawn", N_("已撤回")
 
 
 S = CaseState
 FINAL_CASE_STATES = frozenset({S.NOT_REGISTERED, S.COMPLETED, S.WITHDRAWN})
 OPEN_CASE_STATES = frozenset(CaseState) - FINAL_CASE_STATES
 BEFORE_CLOSED = [S.APPLIED, S.RETURNED, S.REGISTERED, S.REFERRED, S.ASSESSING, S.ASSESSED, S.IN_SERVICE]
+# The states whose step runs on a clock counted from entering it (docs/domain.md#deadlines); in service and
+# closed the due date is the next review or follow-up; the others have none.
+CLOCKED_CASE_STATES = frozenset({S.APPLIED, S.REGISTERED, S.REFERRED, S.ASSESSING, S.ASSESSED})
+UNCLOCKED_CASE_STATES = frozenset({S.RETURNED}) | FINAL_CASE_STATES
+# States in which the case is with an institution.
+WITH_INSTITUTION_STATES = frozenset({S.REFERRED, S.ASSESSING, S.ASSESSED, S.IN_SERVICE})
 
-CLOSE_REASONS = ("goals_met", "voluntary_end", "moved_away", "medical_referral", "death", "lost_contact",
-                 "agreement_expired", "unreachable")
+
+class CloseReason(Coded):
+    GOALS_MET = "goals_met", N_("康复目标达成")
+    VOLUNTARY_END = "voluntary_end", N_("本人自愿终止")
+    MOVED_AWAY = "moved_away", N_("迁出服务区域")
+    MEDICAL_REFERRAL = "medical_referral", N_("住院或转介医疗")
+    DEATH = "death", N_("死亡")
+    LOST_CONTACT = "lost_contact", N_("失去联系")
+    AGREEMENT_EXPIRED = "agreement_expired", N_("协议期满")
+    UNREACHABLE = "unreachable", N_("无法联系")
+
+
 # Before service starts, the referral officer closes for these (docs/domain.md#case-machine: the early reason codes).
-EARLY_CLOSE_REASONS = ("unreachable", "medical_referral", "moved_away", "death", "voluntary_end")
-DECLINE_REASONS = ("no_capacity", "outside_service_area", "needs_not_matched", "other")
+EARLY_CLOSE_REASONS = (CloseReason.UNREACHABLE, CloseReason.MEDICAL_REFERRAL, CloseReason.MOVED_AWAY,
+                       CloseReason.DEATH, CloseReason.VOLUNTARY_END)
+
+
+class DeclineReason(Coded):
+    NO_CAPACITY = "no_capacity", N_("名额已满")
+    OUTSIDE_SERVICE_AREA = "outside_service_area", N_("不在服务区域")
+    NEEDS_NOT_MATCHED = "needs_not_matched", N_("需求不匹配")
+    OTHER = "other", N_("其他")
+
+
+class AssessmentResult(Coded):
+    SUITABLE = "suitable", N_("适合社区康复")
+    UNSUITABLE = "unsuitable", N_("暂不适合")
+
 
 CASE_TRANSITIONS: list[dict] = [
     {"trigger": "register", "source": S.APPLIED, "dest": S.REGISTERED,
@@ -144,22 +175,22 @@ class CaseFlow(Flow):
         return self.facts.institution_eligible
 
     def has_decline_reason(self, data):
-        return data.get("reason_code") in DECLINE_REASONS
+        return data.get("reason_code") in DeclineReason.values()
 
     def has_assessment(self, data):
         return bool(data.get("assessment"))
 
     def result_suitable(self, data):
-        return data.get("result") == "suitable"
+        return data.get("result") == AssessmentResult.SUITABLE
 
     def result_unsuitable(self, data):
-        return data.get("result") == "unsuitable"
+        return data.get("result") == AssessmentResult.UNSUITABLE
 
     def has_close_reason(self, data):
-        return data.get("reason_code") in CLOSE_REASONS
+        return data.get("reason_code") in CloseReason.values()
 
     def has_early_close_reason(self, data):
-        return data.get("reason_code") in EARLY_CLOSE_REASONS
+        return data.get("reason_code") in CloseReason.values(EARLY_CLOSE_REASONS)
 
     def has_agreement(self, data):
         return bool(data.get("agreement"))

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflows.codes import N_, Coded
 from workflows.engine import Flow, available, fire
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-CHANGE_STATES = [PENDING, APPROVED, REJECTED]
+
+class ChangeState(Coded):
+    PENDING = "pending", N_("待复核")
+    APPROVED = "approved", N_("已通过")
+    REJECTED = "rejected", N_("未通过")
+
+
+PENDING, APPROVED, REJECTED = ChangeState.PENDING, ChangeState.APPROVED, ChangeState.REJECTED
 
 CHANGE_TRANSITIONS: list[dict] = [
     {"trigger": "approve_change", "source": PENDING, "dest": APPROVED,
@@ -61,7 +68,7 @@ class ChangeFlow(Flow):
 
 def fire_change(change, action: str, party: ChangeParty, *, requested_by_id, entry_listed: bool, **data):
     flow = ChangeFlow(change, party, requested_by_id=requested_by_id, entry_listed=entry_listed)
-    return fire(flow, states=CHANGE_STATES, table=CHANGE_TRANSITIONS, action=action, **data)
+    return fire(flow, states=ChangeState, table=CHANGE_TRANSITIONS, action=action, **data)
 
 
 def change_actions(change, party: ChangeParty, *, requested_by_id, entry_listed: bool) -> list[str]:

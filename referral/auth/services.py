@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from referral.audit.services import record
 from referral.auth.models import ApiToken, User, UserRole, new_nonce
@@ -18,9 +19,15 @@ from referral.divisions.models import Division, DivisionLevel
 from referral.errors import ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
-from referral.registries.models import Institution
 
 MIN_PASSWORD_LENGTH = 10
+
+
+def _institution_exists(institution_id: int) -> bool:
+    """Read through the table users.institution_id points to, so that accounts do not import the registries
+    (which build on accounts: docs/architecture.md#layout)."""
+    institutions = db.metadata.tables["institutions"]
+    return db.session.scalar(select(institutions.c.id).where(institutions.c.id == institution_id)) is not None
 
 DIVISION_LEVEL_LABEL = {DivisionLevel.PROVINCE: _l("省"), DivisionLevel.CITY: _l("市"),
                         DivisionLevel.COUNTY: _l("县")}
@@ -66,7 +73,7 @@ def check_role_scope(roles, division_code: str | None, institution_id: int | Non
     needs_institution = any(ROLE_SCOPE[r] is ScopeKind.INSTITUTION for r in roles)
     if needs_institution and institution_id is None:
         errors.setdefault("institution", []).append(_("机构角色需要指定所属机构。"))
-    elif institution_id is not None and db.session.get(Institution, institution_id) is None:
+    elif institution_id is not None and not _institution_exists(institution_id):
         errors.setdefault("institution", []).append(_("机构 %(id)s 不存在。", id=institution_id))
     elif institution_id is not None and not needs_institution:
         errors.setdefault("institution", []).append(_("只有机构角色可以关联机构。"))

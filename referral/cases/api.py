@@ -13,8 +13,9 @@ from referral.api.spec import operation
 from referral.auth.permissions import Permission
 from referral.cases import services
 from referral.cases.models import Case
+from referral.cases.policies import can_see_identity
 from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
-from referral.cases.queries import cases_visible_to, history_of, overdue, serves_case
+from referral.cases.queries import cases_visible_to, history_of, overdue
 from referral.divisions.models import within
 from referral.errors import Conflict, ValidationFailed
 from referral.extensions import db, limiter
@@ -22,13 +23,7 @@ from referral.scoping import one_visible_or_404
 from workflows.case import CASE_EVENTS, CaseState
 
 # The seven statutory steps, as the public status shows them (docs/domain.md#case-machine).
-STAGES = {
-    CaseState.APPLIED: _l("提出申请：等待初核登记"), CaseState.RETURNED: _l("申请已退回，请按要求补正"),
-    CaseState.NOT_REGISTERED: _l("不予登记"), CaseState.REGISTERED: _l("已登记：等待康复转介"),
-    CaseState.REFERRED: _l("已转介：等待机构接收"), CaseState.ASSESSING: _l("综合评估中"),
-    CaseState.ASSESSED: _l("评估完成：等待签订服务协议"), CaseState.IN_SERVICE: _l("服务提供中"),
-    CaseState.CLOSED: _l("已结案：回访中"), CaseState.COMPLETED: _l("已完成"), CaseState.WITHDRAWN: _l("已撤回"),
-}
+STAGES = {s: _l(s.label) for s in CaseState}
 RECEIPT_SCHEMA = {"type": "object", "required": ["receipt_no"], "properties": {"receipt_no": {"type": "string"}}}
 STATUS_SCHEMA = {"type": "object", "required": ["receipt_no", "state", "stage"],
                  "properties": {"receipt_no": {"type": "string"}, "state": {"type": "string"},
@@ -40,14 +35,12 @@ def _case_or_404(user, case_id):
 
 
 def _json(user, case, reveal=False):
-    return case_json(case, reveal=reveal, identity=not case.is_minor or serves_case(user, case))
+    return case_json(case, reveal=reveal, identity=can_see_identity(user, case))
 
 
 @operation("/cases", "POST", summary="提交转介服务申请（协助人或转介服务人员代为录入）", tag="cases", body=ApplicationForm,
            permission=Permission.SUBMIT_APPLICATION, responses={201: ("已受理", CASE_SCHEMA)})
 def create_case(user, data):
-    if not data.consent_given.data:
-        raise ValidationFailed(fields={"consent_given": [_("须经申请人或监护人知情同意。")]})
     return _json(user, services.submit_application(actor=user, data=data.to_data())), 201
 
 
@@ -104,8 +97,6 @@ def case_event(user, case_id, data):
            body=ApplicationForm, auth=False, responses={201: ("已受理", RECEIPT_SCHEMA)}, errors=(429,))
 @limiter.limit("10 per hour")
 def public_apply(data):
-    if not data.consent_given.data:
-        raise ValidationFailed(fields={"consent_given": [_("须经申请人或监护人知情同意。")]})
     case = services.submit_application(actor=None, data={**data.to_data(), "channel": "self"})
     return {"receipt_no": case.receipt_no}, 201
 

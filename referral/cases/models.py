@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -22,19 +21,51 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
-from workflows.case import CaseState
+from workflows.case import (
+    CLOCKED_CASE_STATES,
+    UNCLOCKED_CASE_STATES,
+    WITH_INSTITUTION_STATES,
+    AssessmentResult,
+    CaseState,
+    CloseReason,
+    DeclineReason,
+)
+from workflows.codes import N_, Coded
 from workflows.referral import ReferralState
 
 
-class Channel(enum.StrEnum):
-    SELF = "self"  # 个人自愿申请 (the applicant or guardian, online, no account)
-    MEDICAL = "medical"  # 医疗卫生机构协助
-    OTHER = "other"  # 其他主体协助 (village/residents' committees, social organisations, 儿童主任 …)
+class Channel(Coded):
+    SELF = "self", N_("本人或监护人申请")  # 个人自愿申请 (the applicant or guardian, online, no account)
+    MEDICAL = "medical", N_("医疗卫生机构协助申请")
+    OTHER = "other", N_("其他主体协助申请")  # village/residents' committees, social organisations, 儿童主任 …
 
 
-class ConsentSigner(enum.StrEnum):
-    APPLICANT = "applicant"
-    GUARDIAN = "guardian"
+class ConsentSigner(Coded):
+    APPLICANT = "applicant", N_("申请人本人")
+    GUARDIAN = "guardian", N_("监护人")
+
+
+class Insight(Coded):
+    """自知力, kept in an assessment's domains."""
+
+    COMPLETE = "complete", N_("完全")
+    PARTIAL = "partial", N_("不全")
+    ABSENT = "absent", N_("缺失")
+
+
+class MedicationAdherence(Coded):
+    """服药依从性, kept in an assessment's domains."""
+
+    REGULAR = "regular", N_("规律")
+    INTERMITTENT = "intermittent", N_("间断")
+    NONE = "none", N_("不服药")
+    NOT_NEEDED = "not_needed", N_("医嘱无需服药")
+
+
+class FollowUpMethod(Coded):
+    PHONE = "phone", N_("电话")
+    VISIT = "visit", N_("上门")
+    AT_INSTITUTION = "at_institution", N_("到机构")
 
 
 # The referral's status values live with its machine (workflows/referral.py). ENDED: the case left the
@@ -42,7 +73,7 @@ class ConsentSigner(enum.StrEnum):
 ReferralStatus = ReferralState
 
 
-_CLOSED = "'closed', 'completed'"
+_CLOSED = CaseState.sql_in([CaseState.CLOSED, CaseState.COMPLETED])
 
 
 class Case(TimestampMixin, db.Model):
@@ -52,8 +83,16 @@ class Case(TimestampMixin, db.Model):
         CheckConstraint(f"state NOT IN ({_CLOSED}) OR close_reason_code IS NOT NULL", name="closed_has_reason"),
         # A minor's case needs the guardian's consent (docs/domain.md#case-machine).
         CheckConstraint("NOT is_minor OR consent_signer = 'guardian'", name="minor_guardian_consent"),
-        CheckConstraint("state NOT IN ('referred', 'assessing', 'assessed', 'in_service') OR institution_id IS NOT NULL",
+        CheckConstraint(f"state NOT IN ({CaseState.sql_in(WITH_INSTITUTION_STATES)}) OR institution_id IS NOT NULL",
                         name="with_an_institution"),
+        # The step's clock (docs/domain.md#deadlines): a clocked step always has its due date, a returned or
+        # final case none; in service and closed it is the next review or follow-up, when there is one.
+        CheckConstraint(f"state NOT IN ({CaseState.sql_in(CLOCKED_CASE_STATES)}) OR due_date IS NOT NULL",
+                        name="clocked_has_due_date"),
+        CheckConstraint(f"state NOT IN ({CaseState.sql_in(UNCLOCKED_CASE_STATES)}) OR due_date IS NULL",
+                        name="unclocked_has_no_due_date"),
+        CheckConstraint(f"close_reason_code IS NULL OR close_reason_code IN ({CloseReason.sql_in()})",
+                        name="close_reason_code_known"),
         Index("ix_cases_division_state", "division_code", "state"),
         Index("ix_cases_institution_state", "institution_id", "state"),
         Index("ix_cases_id_number", "applicant_id_number"),
@@ -122,6 +161,13 @@ class Referral(db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
         CheckConstraint("status <> 'declined' OR decline_reason_code IS NOT NULL", name="declined_has_reason"),
+        CheckConstraint(f"decline_reason_code IS NULL OR decline_reason_code IN ({DeclineReason.sql_in()})",
+                        name="decline_reason_code_known"),
+        # A place is held from acceptance until the referral ends; the answer's time is that of accept/decline.
+        CheckConstraint("NOT holds_place OR status = 'accepted'", name="holds_place_when_accepted"),
+        CheckConstraint("status <> 'pending' OR responded_at IS NULL", name="pending_not_responded"),
+        CheckConstraint("status NOT IN ('accepted', 'declined') OR responded_at IS NOT NULL",
+                        name="answered_has_responded_at"),
         Index("ix_referrals_institution_status", "institution_id", "status"),
         Index("ix_referrals_case", "case_id"),
     )
@@ -143,10 +189,10 @@ class Referral(db.Model):
     institution = relationship("Institution", lazy="joined")
 
 
-class AssessmentKind(enum.StrEnum):
-    COMPREHENSIVE = "comprehensive"  # 综合评估
-    STAGED = "staged"  # 阶段性评估
-    CLOSING = "closing"  # 结案评估
+class AssessmentKind(Coded):
+    COMPREHENSIVE = "comprehensive", N_("综合评估")
+    STAGED = "staged", N_("阶段性评估")
+    CLOSING = "closing", N_("结案评估")
 
 
 class Assessment(db.Model):
@@ -157,6 +203,7 @@ class Assessment(db.Model):
         CheckConstraint("psp IS NULL OR psp BETWEEN 0 AND 100", name="psp_range"),
         CheckConstraint("gaf IS NULL OR gaf BETWEEN 0 AND 100", name="gaf_range"),
         CheckConstraint("adl IS NULL OR adl BETWEEN 14 AND 56", name="adl_range"),
+        CheckConstraint(f"result IS NULL OR result IN ({AssessmentResult.sql_in()})", name="result_known"),
         Index("ix_assessments_case", "case_id", "assessed_at"),
     )
 
@@ -216,6 +263,7 @@ class FollowUp(db.Model):
 
     __tablename__ = "follow_ups"
     __table_args__ = (CheckConstraint("(done_at IS NULL) = (method IS NULL)", name="done_has_method"),
+                      CheckConstraint(f"method IS NULL OR method IN ({FollowUpMethod.sql_in()})", name="method_known"),
                       Index("ix_follow_ups_case_due", "case_id", "due_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,6 @@ Each view: load → validate → one service call → commit → respond."""
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 from wtforms import FormField, StringField
@@ -109,11 +108,7 @@ def _with_hints(form: ApplicationForm) -> ApplicationForm:
 def apply():
     form = _with_hints(ApplicationForm())
     form.channel.data = "self"  # never taken from the request: online applications are the applicant's own
-    valid = form.validate_on_submit()
-    if form.is_submitted() and not form.consent_given.data:
-        form.consent_given.errors = [*form.consent_given.errors, _("须经申请人或监护人知情同意。")]
-        valid = False
-    if valid:
+    if form.validate_on_submit():
         data = {**form.to_data(), "channel": "self", "assister_role": "", "consent_signed_at": None}
         try:
             case = services.submit_application(actor=None, data=data)

@@ -24,13 +24,6 @@ def cases_visible_to(user):
     return select(Case).where(or_(*clauses) if clauses else false())
 
 
-def serves_case(user, case: Case) -> bool:
-    """Those who serve the case see a minor's identity; others see only that a minor's case exists."""
-    if user.has_role(Role.REFERRAL_OFFICER) and user.division_code == case.division_code:
-        return True
-    return case.institution_id is not None and user.institution_id == case.institution_id
-
-
 def overdue(stmt, flag: bool):
     return stmt.where(Case.due_date < today_in_china()) if flag else stmt.where(
         or_(Case.due_date.is_(None), Case.due_date >= today_in_china()))

@@ -28,13 +28,14 @@ from referral.cases.models import (
     ReferralStatus,
     ServiceRecord,
 )
+from referral.cases.policies import can_record_service, can_reveal_identity, case_party
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
 from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
 from workflows.approval import ApprovalState
-from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseParty, CaseState, case_actions, fire_case
+from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseState, case_actions, fire_case
 from workflows.engine import ActionRefused
 from workflows.referral import fire_referral
 
@@ -81,20 +82,6 @@ def is_minor(id_number: str, today: date | None = None) -> bool:
 
 
 # --- who and what -------------------------------------------------------------------------------------------
-
-def case_party(user, case: Case, *, applicant: bool = False) -> CaseParty:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return CaseParty(None, applicant=applicant)
-    member = case.institution_id is not None and user.institution_id == case.institution_id
-    return CaseParty(
-        user.id,
-        referral_officer=user.has_role(Role.REFERRAL_OFFICER) and user.division_code == case.division_code,
-        institution_member=member and user.has_role(Role.INSTITUTION_ADMIN, Role.INSTITUTION_STAFF),
-        institution_staff=member and user.has_role(Role.INSTITUTION_STAFF),
-        creator=case.created_by_id is not None and case.created_by_id == user.id,
-        applicant=applicant,
-    )
-
 
 def eligible_institutions(case: Case):
     """Institutions a case may be referred to (docs/domain.md#referrals): listed (a suspended one is not),
@@ -395,7 +382,7 @@ class _AFTER:
 
 def add_service_record(case: Case, *, actor, day: date, item: str, minutes: int, note: str = ""):
     """服务记录 while in service, by the staff of the serving institution."""
-    if not case_party(actor, case).institution_staff:
+    if not can_record_service(actor, case):
         raise NotPermitted(_("只有承接机构的服务人员可以记录服务。"))
     if case.state != CaseState.IN_SERVICE:
         raise Conflict(_("个案不在服务提供环节，不能记录服务。"))
@@ -411,8 +398,7 @@ def add_service_record(case: Case, *, actor, day: date, item: str, minutes: int,
 def reveal_identity(case: Case, *, actor, reason: str) -> None:
     """The full 身份证号 and phone numbers: for the referral officer who verifies the application and the
     institution serving the case, with a reason, recorded (docs/domain.md#personal-data)."""
-    party = case_party(actor, case)
-    if not (party.referral_officer or party.institution_member):
+    if not can_reveal_identity(actor, case):
         raise NotPermitted(_("只有负责本个案的转介服务人员或承接机构可以查看完整信息。"))
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("请说明查看完整信息的理由。")]})

@@ -8,21 +8,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forms.cases import CLOSE_REASONS, DECLINE_REASONS, RESULTS, ApplicationForm, CaseEventForm, ServiceRecordForm
-from forms.fields import options
+from forms.cases import ApplicationForm, CaseEventForm, ServiceRecordForm
+from forms.fields import coded
 from referral.auth.permissions import Permission, permission_required
-from referral.cases import bp, services
+from referral.cases import bp, policies, services
 from referral.cases.api import STAGES
 from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
 from referral.cases.presenters import mask_phone
-from referral.cases.queries import cases_visible_to, history_of, serves_case
-from referral.documents.presenters import document_panel
+from referral.cases.queries import cases_visible_to, history_of
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
 from referral.web import apply_errors, paginate
-from workflows.case import CASE_EVENTS, CaseState
+from workflows.case import (
+    CASE_EVENTS,
+    EARLY_CLOSE_REASONS,
+    AssessmentResult,
+    CaseState,
+    CloseReason,
+    DeclineReason,
+)
 
 STEPS = (_l("申请"), _l("初核登记"), _l("康复转介"), _l("综合评估"), _l("服务提供"), _l("阶段性评估"), _l("结案与回访"))
 STEP_OF = {CaseState.APPLIED: 0, CaseState.RETURNED: 0, CaseState.NOT_REGISTERED: 0, CaseState.REGISTERED: 1,
@@ -35,8 +41,8 @@ EVENT_LABELS = {
     "follow_up": _l("回访"), "withdraw": _l("撤回申请"),
 }
 DANGEROUS = {"reject", "withdraw", "close", "transfer", "decline"}
-# Reason and result codes as people read them (the labels the forms offer).
-CODE_LABELS = dict(CLOSE_REASONS + DECLINE_REASONS + RESULTS)
+# Reason and result codes as people read them.
+CODE_LABELS = {m.value: _l(m.label) for m in (*CloseReason, *DeclineReason, *AssessmentResult)}
 
 
 def _case_or_404(case_id: int) -> Case:
@@ -75,7 +81,7 @@ def index():
         stmt = stmt.where(Case.state == state)
     pagination = paginate(stmt.order_by(Case.due_date.is_(None), Case.due_date, Case.id))
     return render_template("cases/index.html", pagination=pagination, state=state, states=list(CaseState),
-                           clock=clock, stages=STAGES, serves=lambda c: serves_case(current_user, c))
+                           clock=clock, stages=STAGES, identity=lambda c: policies.can_see_identity(current_user, c))
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -83,18 +89,15 @@ def index():
 def new():
     form = ApplicationForm()
     if form.validate_on_submit():
-        if not form.consent_given.data:
-            form.consent_given.errors = [_("须经申请人或监护人知情同意。")]
+        try:
+            case = services.submit_application(actor=current_user, data=form.to_data())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, _nested(exc))
         else:
-            try:
-                case = services.submit_application(actor=current_user, data=form.to_data())
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, _nested(exc))
-            else:
-                db.session.commit()
-                flash(_("已受理，受理号 %(r)s。", r=case.receipt_no), "success")
-                return redirect(url_for("cases.detail", case_id=case.id))
+            db.session.commit()
+            flash(_("已受理，受理号 %(r)s。", r=case.receipt_no), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
     return render_template("cases/new.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -112,7 +115,7 @@ def detail(case_id: int):
     latest_risk = assessments[-1].risk_grade if assessments else None
     return render_template(
         "cases/detail.html", case=case, clock=clock(case), steps=STEPS, step=_step(case), stages=STAGES,
-        identity=not case.is_minor or serves_case(current_user, case),
+        identity=policies.can_see_identity(current_user, case),
         id_masked=mask_id_number(case.applicant_id_number), phone_masked=mask_phone(case.applicant_phone),
         history=db.session.scalars(history_of(case.id)).all(), assessments=assessments,
         referrals=db.session.scalars(db.select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).all(),
@@ -122,13 +125,12 @@ def detail(case_id: int):
         service_records=db.session.scalars(db.select(ServiceRecord).where(ServiceRecord.case_id == case.id)
                                            .order_by(ServiceRecord.date.desc()).limit(50)).all(),
         record_form=ServiceRecordForm() if case.state == CaseState.IN_SERVICE
-        and services.case_party(current_user, case).institution_staff else None,
+        and policies.can_record_service(current_user, case) else None,
         actions=services.available_actions(current_user, case), labels=EVENT_LABELS, dangerous=DANGEROUS,
         codes=CODE_LABELS,
         risk_gate=latest_risk is not None and latest_risk >= services.RISK_GATE, latest_risk=latest_risk,
-        can_reveal=services.case_party(current_user, case).referral_officer
-        or services.case_party(current_user, case).institution_member,
-        documents=document_panel(current_user, "case", case))
+        can_reveal=policies.can_reveal_identity(current_user, case),
+    )
 
 
 @bp.post("/cases/<int:case_id>/reveal")
@@ -169,16 +171,11 @@ def event(case_id: int, event: str):
         # Say why rather than show a form that can only fail: 403 wrong person, 409 wrong state.
         if (error := services.dry_run(case, actor=current_user, event=event)) is not None:
             raise error
-    reason_codes = {"decline": "decline", "close": "close"}.get(event)
-    if reason_codes:
-        from forms.cases import CLOSE_REASONS, DECLINE_REASONS
-
-        pairs = DECLINE_REASONS if event == "decline" else CLOSE_REASONS
-        if event == "close" and case.state == CaseState.REGISTERED:
-            from workflows.case import EARLY_CLOSE_REASONS
-
-            pairs = [p for p in CLOSE_REASONS if p[0] in EARLY_CLOSE_REASONS]
-        form.reason_code.choices = options([("", "—")] + pairs)
+    if event == "decline":
+        form.reason_code.choices = coded(DeclineReason, blank="—")
+    elif event == "close":
+        form.reason_code.choices = coded(EARLY_CLOSE_REASONS if case.state == CaseState.REGISTERED else CloseReason,
+                                         blank="—")
     for field in _required_fields(form, event, case):
         field.flags.required = True  # the machine requires these; the label says so up front
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
@@ -190,7 +187,7 @@ def event(case_id: int, event: str):
 @permission_required(Permission.VIEW_CASES)
 def add_service_record(case_id: int):
     case = _case_or_404(case_id)
-    if not services.case_party(current_user, case).institution_staff:
+    if not policies.can_record_service(current_user, case):
         raise NotPermitted(_("只有承接机构的服务人员可以记录服务。"))
     form = ServiceRecordForm()
     if not form.validate_on_submit():

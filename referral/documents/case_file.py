@@ -21,6 +21,7 @@ from referral.cases.models import (
     CaseEvent,
     Channel,
     ConsentSigner,
+    MedicationAdherence,
     Referral,
     ReferralStatus,
 )
@@ -36,6 +37,7 @@ from referral.documents.context import (
 from referral.extensions import db
 from referral.registries.models import Institution
 from referral.service_items import SERVICE_ITEMS
+from workflows.case import AssessmentResult
 
 BASIC_FILE = "basic_file"
 SERVICE_AGREEMENT = "service_agreement"
@@ -44,8 +46,8 @@ SEXES = ("男", "女")
 YES_NO = ("是", "否")
 RISK_GRADES = tuple(f"{g}级" for g in range(6))
 # Assessment.result and AssessmentForm.medication_adherence (forms/cases.py), in the words of the forms.
-RESULT_LABELS = {"suitable": "适合社区康复", "unsuitable": "暂不适合"}
-ADHERENCE_LABELS = {"regular": "规律", "intermittent": "间断", "none": "不服药", "not_needed": "医嘱无需服药"}
+RESULT_LABELS = AssessmentResult.labels()
+ADHERENCE_LABELS = MedicationAdherence.labels()
 
 # Choices the platform does not record: printed unticked, ticked by hand (T3, docs/domain.md#documents; the health
 # side's 个人信息补充表 and 随访服务记录表 are where these families come from).

@@ -13,24 +13,31 @@ from datetime import date
 
 from flask_babel import force_locale
 from sqlalchemy import func, select
-from wtforms.fields.choices import SelectChoice
 
-from forms.cases import CLOSE_REASONS, METHODS, RESULTS, AssessmentForm, FollowUpForm
-from forms.registries import TALENT_CATEGORIES
+from forms.cases import AssessmentForm, FollowUpForm
 from referral.auth.models import User
-from referral.cases.models import Assessment, AssessmentKind, Case, CaseEvent, FollowUp
+from referral.cases.models import (
+    Assessment,
+    AssessmentKind,
+    Case,
+    CaseEvent,
+    FollowUp,
+    FollowUpMethod,
+    Insight,
+    MedicationAdherence,
+)
 from referral.documents.context import format_date, head, identity_from_id_number, options
 from referral.extensions import db
-from referral.registries.models import Institution, Talent
+from referral.registries.models import Institution, Talent, TalentCategory
 from referral.service_items import SERVICE_ITEMS
 from workflows.approval import ApprovalState
+from workflows.case import AssessmentResult, CloseReason
 
 ASSESSMENT = "assessment"
 FOLLOW_UP = "follow_up"
 
 # The three assessments of the procedure (docs/domain.md#assessment-and-service-items: assess, review, close), in the Measures' words.
-KIND_LABELS = {AssessmentKind.COMPREHENSIVE: "综合评估", AssessmentKind.STAGED: "阶段性评估",
-               AssessmentKind.CLOSING: "结案评估"}
+KIND_LABELS = AssessmentKind.labels()
 # The event of the case machine that makes each kind of assessment (one assessment per event).
 KIND_EVENTS = {AssessmentKind.COMPREHENSIVE: "assess", AssessmentKind.STAGED: "review",
                AssessmentKind.CLOSING: "close"}
@@ -54,22 +61,6 @@ def _zh(value) -> str:
         return str(value)
 
 
-def _choices(pairs) -> dict[str, str]:
-    """value → Chinese label of a form's choices ((value, label) pairs or a field's SelectChoice list),
-    without the empty "—" choice."""
-    pairs = [(c.value, c.label) if isinstance(c, SelectChoice) else c for c in pairs]
-    return {value: _zh(label) for value, label in pairs if value}
-
-
-# The choices of AssessmentForm's select fields (defined inline there, so read from the fields).
-def _insight_labels() -> dict[str, str]:
-    return _choices(AssessmentForm.insight.kwargs["choices"])
-
-
-def _adherence_labels() -> dict[str, str]:
-    return _choices(AssessmentForm.medication_adherence.kwargs["choices"])
-
-
 def _user(user_id: int | None) -> User | None:
     return db.session.get(User, user_id) if user_id is not None else None
 
@@ -81,7 +72,7 @@ def _profession(user: User | None) -> str:
     category = db.session.scalar(select(Talent.category).where(Talent.user_id == user.id,
                                                                Talent.state == ApprovalState.LISTED)
                                  .order_by(Talent.id.desc()).limit(1))
-    return _choices(TALENT_CATEGORIES).get(str(category), "") if category is not None else ""
+    return TalentCategory.labels().get(str(category), "") if category is not None else ""
 
 
 def _person(case: Case, *, contact: bool) -> dict:
@@ -154,8 +145,8 @@ def assessment_context(assessment: Assessment, *, issued_on: date | None = None,
     assessor = _user(assessment.assessed_by_id)
     # The institution that assessed (the case may have left it since).
     institution = db.session.get(Institution, assessment.institution_id) if assessment.institution_id else None
-    insight_labels, adherence_labels = _insight_labels(), _adherence_labels()
-    result_labels, close_labels = _choices(RESULTS), _choices(CLOSE_REASONS)
+    insight_labels, adherence_labels = Insight.labels(), MedicationAdherence.labels()
+    result_labels, close_labels = AssessmentResult.labels(), CloseReason.labels()
     insight = insight_labels.get(domains.get("insight") or "", "")
     adherence = adherence_labels.get(domains.get("medication_adherence") or "", "")
     result = result_labels.get(assessment.result or "", "") if kind is AssessmentKind.COMPREHENSIVE else ""
@@ -213,16 +204,16 @@ def blank_assessment() -> dict:
         "risk_grade": "",
         "risk_options": options(RISK_GRADES),
         "insight": "",
-        "insight_options": options(_insight_labels().values()),
+        "insight_options": options(Insight.labels().values()),
         "medication": "",
-        "medication_options": options(_adherence_labels().values()),
+        "medication_options": options(MedicationAdherence.labels().values()),
         **{key: "" for key in TEXT_DOMAINS},
         "abilities": [{"label": a, "options": options(LEVELS)} for a in ABILITIES],
         "scales": _scales(None, labels),
         "result": "",
-        "result_options": options(_choices(RESULTS).values()),
+        "result_options": options(AssessmentResult.labels().values()),
         "close_reason": "",
-        "close_reason_options": options(_choices(CLOSE_REASONS).values()),
+        "close_reason_options": options(CloseReason.labels().values()),
         "reason": "",
         "service_options": options(SERVICE_ITEMS),
         "plan": "",
@@ -248,11 +239,11 @@ def follow_up_context(follow_up: FollowUp, *, issued_on: date | None = None,
                                    .order_by(FollowUp.due_date, FollowUp.id)).all()
     recorder = _user(follow_up.recorded_by_id)
     unit = recorder.institution if recorder is not None and recorder.institution is not None else case.institution
-    method_labels = _choices(METHODS)
+    method_labels = FollowUpMethod.labels()
     method = method_labels.get(follow_up.method or "", "")
     done = follow_up.done_at is not None
     again = ("是" if follow_up.needs_service_again else "否") if done else ""
-    close_reason = _choices(CLOSE_REASONS).get(case.close_reason_code or "", "")
+    close_reason = CloseReason.labels().get(case.close_reason_code or "", "")
     return {
         **head(FOLLOW_UP, object_id=follow_up.id, issued_on=issued_on, verification_code=verification_code),
         "labels": _follow_up_labels(),
@@ -260,7 +251,7 @@ def follow_up_context(follow_up: FollowUp, *, issued_on: date | None = None,
         "institution": unit.name if unit is not None else "",
         "closed_on": format_date(case.closed_at),
         "close_reason": close_reason,
-        "close_reason_options": options(_choices(CLOSE_REASONS).values(), {close_reason}),
+        "close_reason_options": options(CloseReason.labels().values(), {close_reason}),
         "round": str(scheduled.index(follow_up.id) + 1) if follow_up.id in scheduled else "",
         "rounds": str(len(scheduled)) if scheduled else "",
         "due_date": format_date(follow_up.due_date),
@@ -286,13 +277,13 @@ def blank_follow_up() -> dict:
         "institution": "",
         "closed_on": "",
         "close_reason": "",
-        "close_reason_options": options(_choices(CLOSE_REASONS).values()),
+        "close_reason_options": options(CloseReason.labels().values()),
         "round": "",
         "rounds": "",
         "due_date": "",
         "date": "",
         "method": "",
-        "method_options": options(_choices(METHODS).values()),
+        "method_options": options(FollowUpMethod.labels().values()),
         "contact_person": "",
         "condition": "",
         "needs_service_again": "",

@@ -25,6 +25,7 @@ from referral.calendar import CHINA_TZ, today_in_china
 from referral.cases.models import Case, CaseEvent, Channel, ConsentSigner, Referral, ReferralStatus
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
+from workflows.case import DeclineReason
 
 APPLICATION = "application"
 
@@ -54,11 +55,10 @@ CHANNEL_LABELS = {
     Channel.MEDICAL: "医疗卫生机构协助申请",
     Channel.OTHER: "其他主体协助申请",
 }
-SIGNER_LABELS = {ConsentSigner.APPLICANT: "申请人本人", ConsentSigner.GUARDIAN: "监护人"}
+SIGNER_LABELS = ConsentSigner.labels()
 REGISTRATION_DECISIONS = {"register": "同意登记", "return": "退回补正", "reject": "不予登记"}
 RECEIPT_LABELS = {"accepted": "接收", "declined": "不接收"}
-DECLINE_REASON_LABELS = {"no_capacity": "名额已满", "outside_service_area": "不在服务区域",
-                         "needs_not_matched": "需求不匹配", "other": "其他"}
+DECLINE_REASON_LABELS = DeclineReason.labels()
 
 
 # --- formatting ---------------------------------------------------------------------------------------------

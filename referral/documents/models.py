@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from referral.extensions import db
@@ -66,7 +66,12 @@ class DocumentExport(TimestampMixin, db.Model):
 
     __tablename__ = "document_exports"
     __table_args__ = (Index("ix_document_exports_requested_by", "requested_by_id", "created_at"),
-                      Index("ix_document_exports_state", "state"))
+                      Index("ix_document_exports_state", "state"),
+                      # A finished ZIP has its hash, size and finish time; nothing else has a hash.
+                      CheckConstraint("(state = 'done') = (sha256 IS NOT NULL)", name="done_iff_hash"),
+                      CheckConstraint("state <> 'done' OR (finished_at IS NOT NULL AND file_name IS NOT NULL "
+                                      "AND size IS NOT NULL)", name="done_has_file"),
+                      CheckConstraint("state <> 'failed' OR finished_at IS NOT NULL", name="failed_has_finish_time"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[ExportState] = mapped_column(db_enum(ExportState, "exportstate", 16), nullable=False,

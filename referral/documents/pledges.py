@@ -57,17 +57,7 @@ PREAMBLES = {
 CLOSING = "特此承诺。"
 
 # Plain Chinese labels (the documents are Chinese forms, never translated).
-TALENT_CATEGORY_LABELS = {
-    TalentCategory.PSYCHIATRIST: "精神科医师",
-    TalentCategory.NURSE: "护士",
-    TalentCategory.REHAB_PHYSICIAN: "康复医师",
-    TalentCategory.REHAB_TECHNICIAN: "康复技师",
-    TalentCategory.PSYCHOTHERAPIST: "心理治疗技师",
-    TalentCategory.SOCIAL_WORKER: "社会工作者",
-    TalentCategory.REFERRAL_STAFF: "转介服务人员",
-    TalentCategory.DIRECT_SERVICE: "直接从事社区康复服务人员",
-    TalentCategory.VOLUNTEER: "志愿者",
-}
+TALENT_CATEGORY_LABELS = TalentCategory.labels()
 ROLE_LABELS = {
     Role.SYSADMIN: "系统管理员",
     Role.PROVINCE_OFFICIAL: "省级民政",
@@ -79,13 +69,7 @@ ROLE_LABELS = {
     Role.MEDICAL_ASSISTER: "医疗卫生机构协助人",
     Role.COMMUNITY_ASSISTER: "其他主体协助人",
 }
-LEGAL_FORM_LABELS = {
-    LegalForm.SOCIAL_SERVICE_ORG: "社会服务机构（民办非企业单位）",
-    LegalForm.PUBLIC_INSTITUTION: "事业单位",
-    LegalForm.ENTERPRISE: "企业",
-    LegalForm.MEDICAL: "医疗卫生机构",
-    LegalForm.OTHER: "其他",
-}
+LEGAL_FORM_LABELS = LegalForm.labels()
 #: Printed in a cell that does not apply to this signer (an institution has no employer), so that it
 #: does not read as a field left empty.
 NOT_APPLICABLE = "／"

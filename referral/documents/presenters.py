@@ -10,15 +10,15 @@ from flask import url_for
 from sqlalchemy import select
 
 from referral.calendar import CHINA_TZ
-from referral.cases.models import Agreement, Assessment, FollowUp
-from referral.documents import services
+from referral.cases.models import Agreement, Assessment, AssessmentKind, FollowUp
+from referral.documents import policies, services
 from referral.documents.catalog import documents_for
 from referral.documents.models import IssuedDocument
 from referral.documents.queries import SUBJECT_PATHS, issued_for
 from referral.extensions import db
 
 PLURALS = {subject: plural for plural, subject in SUBJECT_PATHS.items()}
-KIND_LABELS = {"comprehensive": "综合评估", "staged": "阶段性评估", "closing": "结案评估"}
+KIND_LABELS = AssessmentKind.labels()
 
 
 @dataclass
@@ -48,7 +48,7 @@ def _parts(case) -> dict[str, list[tuple[int, str]]]:
 
 def document_panel(user, subject_type: str, subject) -> list[DocumentEntry]:
     kinds = [d for d in documents_for(subject_type)
-             if services.may_issue(user, services.Target(d, subject_type, subject))]
+             if policies.can_issue(user, services.Target(d, subject_type, subject))]
     if not kinds:
         return []
     issued: dict[tuple[str, int], list[IssuedDocument]] = defaultdict(list)

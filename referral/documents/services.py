@@ -28,13 +28,12 @@ from referral.audit.services import record
 from referral.auth.models import User
 from referral.calendar import today_in_china
 from referral.cases.models import Agreement, Assessment, Case, FollowUp
-from referral.cases.services import case_party
+from referral.documents import policies
 from referral.documents.catalog import DOCUMENTS, DocumentType, render_document, template_version
 from referral.documents.context import HEAD_KEYS
 from referral.documents.models import IssuedDocument, printed
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db
-from referral.registries import policies
 from referral.registries.models import Institution, Talent
 
 #: The public page a document's QR code and verification text point to (``<site>/verify/<code>``).
@@ -112,26 +111,8 @@ def target_for(code: str, subject_type: str, subject, *, parts: dict[str, int | 
 
 # --- who may issue ------------------------------------------------------------------------------------------
 
-def may_issue(actor, target: Target) -> bool:
-    """Those who may see the personal data the document prints (docs/domain.md#personal-data, least necessity)."""
-    subject = target.subject
-    if target.subject_type == "case":
-        party = case_party(actor, subject)
-        if party.referral_officer or party.institution_member:
-            return True
-        # The hospital or community assister who entered an application prints it for the family to sign.
-        return target.document.code == "application" and party.creator
-    if target.subject_type == "talent":
-        return policies.is_county_official_for(actor, subject) or policies.is_talent_owner(actor, subject)
-    if target.subject_type == "institution":
-        return policies.is_county_official_for(actor, subject) or policies.is_institution_owner(actor, subject)
-    if target.subject_type == "user":
-        return actor is not None and actor.id == subject.id
-    return False
-
-
 def ensure_may_issue(actor, target: Target) -> None:
-    if not may_issue(actor, target):
+    if not policies.can_issue(actor, target):
         raise NotPermitted(_("只有可以查看本文书所含个人信息的经办人员才能签发和下载它。"))
 
 

@@ -11,31 +11,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
-from workflows.approval import FINAL_STATES, ApprovalState
+from workflows.approval import CLOCKED_STATES, FINAL_STATES, ApprovalState, ExitReason
+from workflows.change_request import ChangeState
+from workflows.codes import N_, Coded
 
-_FINAL = ", ".join(f"'{s.value}'" for s in sorted(FINAL_STATES))
-# States whose clock runs: county pre-check, city confirmation, the statement-and-defence window.
-_CLOCKED = "'county_review', 'city_review', 'removal_pending'"
-
-
-class LegalForm(enum.StrEnum):
-    SOCIAL_SERVICE_ORG = "social_service_org"  # 社会服务机构（民办非企业单位）
-    PUBLIC_INSTITUTION = "public_institution"  # 事业单位
-    ENTERPRISE = "enterprise"  # 企业
-    MEDICAL = "medical"  # 医疗卫生机构
-    OTHER = "other"
+_FINAL = ApprovalState.sql_in(FINAL_STATES)
+_CLOCKED = ApprovalState.sql_in(CLOCKED_STATES)
 
 
-class TalentCategory(enum.StrEnum):
-    PSYCHIATRIST = "psychiatrist"
-    NURSE = "nurse"
-    REHAB_PHYSICIAN = "rehab_physician"
-    REHAB_TECHNICIAN = "rehab_technician"
-    PSYCHOTHERAPIST = "psychotherapist"
-    SOCIAL_WORKER = "social_worker"
-    REFERRAL_STAFF = "referral_staff"
-    DIRECT_SERVICE = "direct_service"
-    VOLUNTEER = "volunteer"
+class LegalForm(Coded):
+    SOCIAL_SERVICE_ORG = "social_service_org", N_("社会服务机构（民办非企业单位）")
+    PUBLIC_INSTITUTION = "public_institution", N_("事业单位")
+    ENTERPRISE = "enterprise", N_("企业")
+    MEDICAL = "medical", N_("医疗卫生机构")
+    OTHER = "other", N_("其他")
+
+
+class TalentCategory(Coded):
+    PSYCHIATRIST = "psychiatrist", N_("精神科医师")
+    NURSE = "nurse", N_("护士")
+    REHAB_PHYSICIAN = "rehab_physician", N_("康复医师")
+    REHAB_TECHNICIAN = "rehab_technician", N_("康复技师")
+    PSYCHOTHERAPIST = "psychotherapist", N_("心理治疗技师")
+    SOCIAL_WORKER = "social_worker", N_("社会工作者")
+    REFERRAL_STAFF = "referral_staff", N_("转介服务人员")
+    DIRECT_SERVICE = "direct_service", N_("直接从事社区康复服务人员")
+    VOLUNTEER = "volunteer", N_("志愿者")
 
 
 # A qualification certificate is required for these (docs/domain.md#talent), not for the others.
@@ -154,6 +155,8 @@ class Talent(RegistryEntryMixin, TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"(state IN ({_CLOCKED})) = (due_date IS NOT NULL)", name="due_date_iff_clocked"),
         CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="submitted_at_after_draft"),
+        CheckConstraint(f"exit_reason_code IS NULL OR exit_reason_code IN ({ExitReason.sql_in()})",
+                        name="exit_reason_code_known"),
         # A professional outside draft/returned has a certificate on file.
         CheckConstraint(f"state IN ('draft', 'returned') OR category NOT IN ({_PROFESSIONAL}) OR "
                         "(certificate_number IS NOT NULL AND certificate_valid_until IS NOT NULL)",
@@ -222,6 +225,7 @@ class ApprovalDecision(db.Model):
 
     __tablename__ = "approval_decisions"
     __table_args__ = (
+        CheckConstraint(f"reason_code IS NULL OR reason_code IN ({ExitReason.sql_in()})", name="reason_code_known"),
         CheckConstraint("(institution_id IS NULL) <> (talent_id IS NULL)", name="one_entry"),
         Index("ix_approval_decisions_institution", "institution_id", "at"),
         Index("ix_approval_decisions_talent", "talent_id", "at"),
@@ -264,12 +268,6 @@ class Pledge(db.Model):
     signer_name: Mapped[str] = mapped_column(String(64), nullable=False)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-
-
-class ChangeState(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 class ChangeRequest(db.Model):

@@ -43,3 +43,13 @@ def can_edit_entry(user, entry) -> bool:
 
     return is_owner(user, entry) and entry.state in (ApprovalState.DRAFT, ApprovalState.RETURNED,
                                                      ApprovalState.LISTED, ApprovalState.SUSPENDED)
+
+
+def can_reveal_talent_id(user, talent: Talent) -> bool:
+    """A talent's full 身份证号, with a recorded reason: their county official or the talent's owner."""
+    return is_county_official_for(user, talent) or is_talent_owner(user, talent)
+
+
+def can_issue_entry_document(user, entry) -> bool:
+    """An entry's documents print personal data: for its county official and its owner."""
+    return is_county_official_for(user, entry) or is_owner(user, entry)

@@ -34,7 +34,7 @@ from referral.registries.models import (
     TrainingRecord,
 )
 from referral.registries.queries import last_county_approver_id, owner_user_ids
-from workflows.approval import DECISION_LEVEL, ApprovalState, Facts, approval_actions, fire_approval
+from workflows.approval import DECISION_LEVEL, ApprovalState, ExitReason, Facts, approval_actions, fire_approval
 from workflows.change_request import ChangeParty, change_actions, fire_change
 from workflows.engine import ActionRefused
 
@@ -237,7 +237,7 @@ def _differs(inst, field, value) -> bool:
 
 
 def request_change(inst: Institution, *, actor, changes: dict) -> ChangeRequest:
-    from referral.registries.models import ChangeState
+    from workflows.change_request import ChangeState
 
     pending = db.session.scalar(db.select(ChangeRequest).where(ChangeRequest.institution_id == inst.id,
                                                                ChangeRequest.state == ChangeState.PENDING))
@@ -456,7 +456,7 @@ def advance_entry(entry, *, actor, event: str, reason: str = "", comment: str = 
     elif event == "revoke":
         entry.exit_reason_code = reason_code
     elif event == "withdraw" and kind == "talent":
-        entry.exit_reason_code = "voluntary"
+        entry.exit_reason_code = ExitReason.VOLUNTARY
     level = DECISION_LEVEL[event] or ("county" if party.county else "city")
     text = statement if event == "submit_statement" else (reason or comment)
     db.session.add(ApprovalDecision(event=event, from_state=str(fired.source), to_state=str(fired.dest), level=level,
@@ -483,7 +483,7 @@ def _due_date_for(entry) -> date | None:
 def reveal_id_number(talent: Talent, *, actor, reason: str) -> str:
     """The full 身份证号 is shown only to the entry's county official or its owner, with a reason, and the
     reveal is recorded (docs/domain.md#personal-data: every reveal is logged with who, when and why)."""
-    if not (policies.is_county_official_for(actor, talent) or policies.is_talent_owner(actor, talent)):
+    if not policies.can_reveal_talent_id(actor, talent):
         raise NotPermitted(_("只有本县民政工作人员或登记人可以查看完整身份证号。"))
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("请说明查看完整身份证号的理由。")]})

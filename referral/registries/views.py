@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user
 
 from forms.fields import options
 from forms.registries import (
-    EXIT_REASONS,
     ChangeDecisionForm,
     EventForm,
     InstitutionForm,
@@ -25,11 +24,10 @@ from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
 from referral.calendar import today_in_china
 from referral.divisions.models import Division, DivisionLevel
-from referral.documents.presenters import document_panel
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.registries import bp, policies, services
-from referral.registries.models import ChangeRequest, ChangeState, Institution, Talent, TalentEmployment, TrainingRecord
+from referral.registries.models import ChangeRequest, Institution, Talent, TalentEmployment, TrainingRecord
 from referral.registries.presenters import clock, mask_id_number
 from referral.registries.queries import (
     change_request_queue,
@@ -43,6 +41,7 @@ from referral.registries.queries import (
 from referral.scoping import one_visible_or_404
 from referral.web import RowPage, apply_errors, paginate
 from workflows.approval import APPROVAL_EVENTS, ApprovalState
+from workflows.change_request import ChangeState
 
 EVENT_LABELS = {
     "submit": _l("提交审核"), "county_approve": _l("县级初核通过"), "county_return": _l("退回修改（县级）"),
@@ -157,7 +156,7 @@ def institution(institution_id: int):
                            change_actions={c.id: services.available_change_actions(current_user, c)
                                            for c in changes if c.state == ChangeState.PENDING},
                            licence_form=LicenceForm(), mask=mask_id_number,
-                           documents=document_panel(current_user, "institution", inst), **_entry_context(inst))
+                           **_entry_context(inst))
 
 
 @bp.route("/institutions/<int:institution_id>/edit", methods=["GET", "POST"])
@@ -323,7 +322,7 @@ def _render_event(entry, event, form, back):
         form.signer_name.data = current_user.name
     return render_template("registries/event.html", entry=entry, kind=kind, event=event, form=form, back=back,
                            label=EVENT_LABELS[event], needs_reason=event in NEEDS_REASON,
-                           exit_reasons=EXIT_REASONS, signer_default=current_user.name,
+                           signer_default=current_user.name,
                            today=today_in_china(), dangerous=event in DANGEROUS)
 
 
@@ -385,9 +384,8 @@ def talent(talent_id: int):
     return render_template("registries/talent.html", talent=talent, mask=mask_id_number, training=training,
                            hours=hours, year=year, training_form=TrainingForm(),
                            can_edit=policies.can_edit_entry(current_user, talent),
-                           can_reveal=policies.is_county_official_for(current_user, talent)
-                           or policies.is_talent_owner(current_user, talent),
-                           documents=document_panel(current_user, "talent", talent), **_entry_context(talent))
+                           can_reveal=policies.can_reveal_talent_id(current_user, talent),
+                           **_entry_context(talent))
 
 
 @bp.route("/talents/<int:talent_id>/edit", methods=["GET", "POST"])
