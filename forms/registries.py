@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 
 from forms import BaseForm, SubForm
 from forms.fields import CreditCode, IdNumber, MultiCheckboxField, coded, division_code, options, phone
-from referral.registries.models import LegalForm, TalentCategory
+from referral.registries.models import LegalForm, Talent, TalentCategory
 from referral.service_items import SERVICE_ITEMS
 from workflows.approval import REVOKE_REASONS
 
@@ -104,6 +104,12 @@ class EventForm(BaseForm):
     statement = TextAreaField(_l("陈述申辩"), validators=[Optional(), Length(max=8000)])
     accept_pledges = BooleanField(_l("我已阅读并接受服务承诺书和保密承诺书"))
     signer_name = StringField(_l("承诺人姓名"), validators=[Optional(), Length(max=64)])
+
+    def for_entry(self, entry) -> "EventForm":
+        """A talent signs only the 保密承诺书 (an institution both): the checkbox says which it accepts."""
+        if isinstance(entry, Talent):
+            self.accept_pledges.label.text = _l("我已阅读并接受保密承诺书")
+        return self
 
 
 class ApiEventForm(EventForm):

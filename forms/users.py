@@ -3,17 +3,13 @@ from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from forms import BaseForm
-from forms.fields import MultiCheckboxField, optional_division, options
-from referral.auth.permissions import ROLE_LABELS, Role
-
-
-def role_choices():
-    return options((r.value, ROLE_LABELS[r]) for r in Role)
+from forms.fields import MultiCheckboxField, coded, optional_division
+from referral.auth.permissions import Role
 
 
 class UserEditForm(BaseForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
-    roles = MultiCheckboxField(_l("角色"), choices=role_choices, validators=[DataRequired(_l("至少选择一个角色。"))])
+    roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
     division = StringField(_l("行政区划代码"), validators=optional_division(),
                            description=_l("6 位 GB/T 2260 代码：省级角色填省代码，市级填市代码，县级和转介服务人员填县代码。"))
     institution = IntegerField(_l("所属机构编号"), validators=[Optional(), NumberRange(min=1)],

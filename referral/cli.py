@@ -72,19 +72,21 @@ def seed_demo(if_empty: bool):
     from referral.auth.models import User
     from referral.demo import seed
 
+    path = Path(current_app.instance_path) / "demo-credentials.txt"
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
-        click.echo("seed-demo: the database already has accounts; nothing done.")
+        where = f"演示账号和密码见 {path}。" if path.exists() else "演示账号的密码只在第一次运行时显示。"
+        click.echo(f"seed-demo：数据库中已有账号，未做改动。{where}")
         return
     credentials = seed(password_factory=lambda: secrets.token_urlsafe(9))
     db.session.commit()
-    lines = [f"{username:32s} {password}   ({role})" for username, password, role in credentials]
-    path = Path(current_app.instance_path) / "demo-credentials.txt"
+    lines = [f"{username:32s} {password}   ({role}) {Role(role).label}" for username, password, role in credentials]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.chmod(0o600)
-    click.echo("Demo accounts (username, password, role) — also saved in " + str(path) + ":")
+    path.write_text("用户名 密码 (角色)\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)  # only the account that runs the server reads it
+    click.echo(f"已建立演示数据。演示账号（用户名、密码、角色）如下，也保存在 {path}（仅本机用户可读）：")
     for line in lines:
         click.echo("  " + line)
+    click.echo("在本站的登录页用以上账号登录。演示数据仅供试用，请勿录入真实个人信息。")
 
 
 @documents_cli.command("work")

@@ -67,6 +67,14 @@ APPROVAL_TRANSITIONS: list[dict] = [
      "conditions": ["is_talent", "is_county", "has_reason", "has_exit_reason"]},
 ]
 APPROVAL_EVENTS = frozenset(t["trigger"] for t in APPROVAL_TRANSITIONS)
+# What people call each event (buttons, decisions, audit log).
+APPROVAL_EVENT_LABELS = {
+    "submit": N_("提交审核"), "county_approve": N_("县级初核通过"), "county_return": N_("退回修改（县级）"),
+    "county_reject": N_("不予通过（县级）"), "city_confirm": N_("市级确认入库"), "city_return": N_("退回修改（市级）"),
+    "city_reject": N_("不予通过（市级）"), "suspend": N_("暂停接收转介"), "reinstate": N_("恢复"),
+    "propose_removal": N_("提出移出"), "submit_statement": N_("提交陈述申辩"), "remove": N_("决定移出"),
+    "withdraw_removal": N_("撤回移出程序"), "withdraw": N_("主动退出"), "revoke": N_("撤销入库"),
+}
 DECISION_LEVEL = {  # which level's decision each event records (ApprovalDecision.level)
     "submit": "owner", "submit_statement": "owner", "withdraw": "owner",
     "county_approve": "county", "county_return": "county", "county_reject": "county", "suspend": "county",

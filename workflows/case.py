@@ -103,6 +103,13 @@ CASE_TRANSITIONS: list[dict] = [
      "conditions": ["can_withdraw", "has_reason"]},
 ]
 CASE_EVENTS = frozenset(t["trigger"] for t in CASE_TRANSITIONS)
+# What people call each event (buttons, history, audit log).
+CASE_EVENT_LABELS = {
+    "register": N_("初核登记"), "return": N_("退回补正"), "resubmit": N_("重新提交"), "reject": N_("不予登记"),
+    "refer": N_("康复转介"), "accept": N_("接收"), "decline": N_("不接收"), "assess": N_("综合评估"),
+    "sign_agreement": N_("签订服务协议"), "review": N_("阶段性评估"), "transfer": N_("转出"), "close": N_("结案"),
+    "follow_up": N_("回访"), "withdraw": N_("撤回申请"),
+}
 
 
 @dataclass(frozen=True)

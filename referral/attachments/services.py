@@ -156,10 +156,11 @@ def delete_attachment(attachment: Attachment, *, actor, division_code: str | Non
 
 
 def size_label(size: int) -> str:
+    """1,048,576 bytes read as "1.0 MB": one decimal, as people are used to from their file manager."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.4g} MB"
+        return f"{size / (1024 * 1024):.1f} MB"
     if size >= 1024:
-        return f"{size / 1024:.4g} KB"
+        return f"{size / 1024:.1f} KB"
     return f"{size} B"
 
 

@@ -8,39 +8,22 @@ from __future__ import annotations
 import enum
 from functools import wraps
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from referral.errors import NotPermitted
+from workflows.codes import N_, Coded
 
 
-class Role(enum.StrEnum):
-    SYSADMIN = "sysadmin"
-    PROVINCE_OFFICIAL = "province_official"
-    CITY_OFFICIAL = "city_official"
-    COUNTY_OFFICIAL = "county_official"
-    REFERRAL_OFFICER = "referral_officer"
-    INSTITUTION_ADMIN = "institution_admin"
-    INSTITUTION_STAFF = "institution_staff"
-    MEDICAL_ASSISTER = "medical_assister"
-    COMMUNITY_ASSISTER = "community_assister"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.SYSADMIN: _l("系统管理员"),
-    Role.PROVINCE_OFFICIAL: _l("省级民政"),
-    Role.CITY_OFFICIAL: _l("市级民政"),
-    Role.COUNTY_OFFICIAL: _l("县级民政"),
-    Role.REFERRAL_OFFICER: _l("转介服务人员"),
-    Role.INSTITUTION_ADMIN: _l("机构管理员"),
-    Role.INSTITUTION_STAFF: _l("机构服务人员"),
-    Role.MEDICAL_ASSISTER: _l("医疗卫生机构协助人"),
-    Role.COMMUNITY_ASSISTER: _l("其他主体协助人"),
-}
+class Role(Coded):
+    SYSADMIN = "sysadmin", N_("系统管理员")
+    PROVINCE_OFFICIAL = "province_official", N_("省级民政")
+    CITY_OFFICIAL = "city_official", N_("市级民政")
+    COUNTY_OFFICIAL = "county_official", N_("县级民政")
+    REFERRAL_OFFICER = "referral_officer", N_("转介服务人员")
+    INSTITUTION_ADMIN = "institution_admin", N_("机构管理员")
+    INSTITUTION_STAFF = "institution_staff", N_("机构服务人员")
+    MEDICAL_ASSISTER = "medical_assister", N_("医疗卫生机构协助人")
+    COMMUNITY_ASSISTER = "community_assister", N_("其他主体协助人")
 
 
 class ScopeKind(enum.StrEnum):

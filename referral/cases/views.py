@@ -22,6 +22,7 @@ from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
 from referral.web import apply_errors, paginate
 from workflows.case import (
+    CASE_EVENT_LABELS,
     CASE_EVENTS,
     EARLY_CLOSE_REASONS,
     AssessmentResult,
@@ -34,12 +35,7 @@ STEPS = (_l("申请"), _l("初核登记"), _l("康复转介"), _l("综合评估"
 STEP_OF = {CaseState.APPLIED: 0, CaseState.RETURNED: 0, CaseState.NOT_REGISTERED: 0, CaseState.REGISTERED: 1,
            CaseState.REFERRED: 2, CaseState.ASSESSING: 3, CaseState.ASSESSED: 3, CaseState.IN_SERVICE: 4,
            CaseState.CLOSED: 6, CaseState.COMPLETED: 6}
-EVENT_LABELS = {
-    "register": _l("初核登记"), "return": _l("退回补正"), "resubmit": _l("重新提交"), "reject": _l("不予登记"),
-    "refer": _l("康复转介"), "accept": _l("接收"), "decline": _l("不接收"), "assess": _l("综合评估"),
-    "sign_agreement": _l("签订服务协议"), "review": _l("阶段性评估"), "transfer": _l("转出"), "close": _l("结案"),
-    "follow_up": _l("回访"), "withdraw": _l("撤回申请"),
-}
+EVENT_LABELS = {event: _l(label) for event, label in CASE_EVENT_LABELS.items()}
 DANGEROUS = {"reject", "withdraw", "close", "transfer", "decline"}
 # Reason and result codes as people read them.
 CODE_LABELS = {m.value: _l(m.label) for m in (*CloseReason, *DeclineReason, *AssessmentResult)}

@@ -58,17 +58,7 @@ CLOSING = "特此承诺。"
 
 # Plain Chinese labels (the documents are Chinese forms, never translated).
 TALENT_CATEGORY_LABELS = TalentCategory.labels()
-ROLE_LABELS = {
-    Role.SYSADMIN: "系统管理员",
-    Role.PROVINCE_OFFICIAL: "省级民政",
-    Role.CITY_OFFICIAL: "市级民政",
-    Role.COUNTY_OFFICIAL: "县级民政",
-    Role.REFERRAL_OFFICER: "转介服务人员",
-    Role.INSTITUTION_ADMIN: "机构管理员",
-    Role.INSTITUTION_STAFF: "机构服务人员",
-    Role.MEDICAL_ASSISTER: "医疗卫生机构协助人",
-    Role.COMMUNITY_ASSISTER: "其他主体协助人",
-}
+ROLE_LABELS = Role.labels()
 LEGAL_FORM_LABELS = LegalForm.labels()
 #: Printed in a cell that does not apply to this signer (an institution has no employer), so that it
 #: does not read as a field left empty.

@@ -168,6 +168,16 @@ def missing_fields(entry) -> list[str]:
     return missing
 
 
+CERTIFICATE_PART_LABELS = {"certificate_number": _l("执业证书编号"), "certificate_issuer": _l("发证机关"),
+                           "certificate_valid_until": _l("证书有效期")}
+
+
+def _missing_labels(entry, field: str) -> list:
+    if field == "certificate":
+        return [label for part, label in CERTIFICATE_PART_LABELS.items() if not getattr(entry, part)]
+    return [FIELD_LABELS.get(field, field)]
+
+
 # --- institutions ----------------------------------------------------------------------------------------
 
 def register_institution(*, username: str, password: str, admin_name: str, data: dict) -> tuple[User, Institution]:
@@ -430,9 +440,11 @@ def advance_entry(entry, *, actor, event: str, reason: str = "", comment: str = 
     if event == "submit" and party.owner and entry.state in EDITABLE_STATES:
         # Say what is missing, field by field, rather than a bare refusal from the machine.
         if missing := missing_fields(entry):
-            labels = "、".join(str(FIELD_LABELS.get(f, f)) for f in missing)
-            raise ValidationFailed(_("以下信息尚未填写完整：%(fields)s", fields=labels),
-                                   fields={f: [_("提交前必填。")] for f in missing})
+            # Each missing field by its Chinese name ("请填写：执业证书编号"), the certificate part by part.
+            named = {f: [str(label) for label in _missing_labels(entry, f)] for f in missing}
+            raise ValidationFailed(_("以下信息尚未填写完整：%(fields)s", fields="、".join(sum(named.values(), []))),
+                                   fields={f: [_("请填写：%(field)s", field=label) for label in labels]
+                                           for f, labels in named.items()})
         if accept_pledges and not signer_name.strip():
             raise ValidationFailed(fields={"signer_name": [_("请填写承诺人姓名。")]})
     try:

@@ -40,16 +40,10 @@ from referral.registries.queries import (
 )
 from referral.scoping import one_visible_or_404
 from referral.web import RowPage, apply_errors, paginate
-from workflows.approval import APPROVAL_EVENTS, ApprovalState
+from workflows.approval import APPROVAL_EVENT_LABELS, APPROVAL_EVENTS, ApprovalState
 from workflows.change_request import ChangeState
 
-EVENT_LABELS = {
-    "submit": _l("提交审核"), "county_approve": _l("县级初核通过"), "county_return": _l("退回修改（县级）"),
-    "county_reject": _l("不予通过（县级）"), "city_confirm": _l("市级确认入库"), "city_return": _l("退回修改（市级）"),
-    "city_reject": _l("不予通过（市级）"), "suspend": _l("暂停接收转介"), "reinstate": _l("恢复"),
-    "propose_removal": _l("提出移出"), "submit_statement": _l("提交陈述申辩"), "remove": _l("决定移出"),
-    "withdraw_removal": _l("撤回移出程序"), "withdraw": _l("主动退出"), "revoke": _l("撤销入库"),
-}
+EVENT_LABELS = {event: _l(label) for event, label in APPROVAL_EVENT_LABELS.items()}
 # Events that must carry a reason (the machine checks it too; the page says it up front).
 NEEDS_REASON = {"county_return", "county_reject", "city_return", "city_reject", "suspend", "propose_removal",
                 "remove", "withdraw_removal", "revoke"}
@@ -286,7 +280,7 @@ def decide_change(change_id: int, action: str):
 def _event_page(entry, event: str, back: str):
     if event not in APPROVAL_EVENTS:
         abort(404)
-    form = EventForm()
+    form = EventForm().for_entry(entry)
     if form.validate_on_submit():
         try:
             services.advance_entry(entry, actor=current_user, event=event, reason=form.reason.data or "",

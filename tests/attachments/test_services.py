@@ -163,7 +163,7 @@ def test_file_over_the_cap_is_refused_without_reading_it_all(app, root, actor):
     with pytest.raises(ValidationFailed) as excinfo:
         store_upload(FileStorage(stream=stream, filename="big.png"), owner_type="institution", owner_id=7,
                      kind="licence_scan", actor=actor, field="licence")
-    assert refusal(excinfo, "licence") == ["文件超过 2 KB。"]
+    assert refusal(excinfo, "licence") == ["文件超过 2.0 KB。"]
     assert stream.tell() <= 2048 + storage.CHUNK  # stopped at the cap, one chunk at most past it
     assert kept_files(root) == []
 
@@ -172,7 +172,7 @@ def test_default_cap_is_10_mib(root, actor):
     data = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
     with pytest.raises(ValidationFailed) as excinfo:
         store(data, "huge.pdf", actor=actor)
-    assert refusal(excinfo) == ["文件超过 10 MB。"]
+    assert refusal(excinfo) == ["文件超过 10.0 MB。"]
 
 
 def test_pdf_is_not_a_premises_photo(root, actor):
@@ -373,3 +373,11 @@ def test_services_flush_but_do_not_commit(root, db, actor):
 ])
 def test_file_names_are_cleaned(raw, clean):
     assert clean_filename(raw, content.TYPES[content.PNG], fallback="licence_scan") == clean
+
+
+@pytest.mark.parametrize(("size", "label"), [(512, "512 B"), (1536, "1.5 KB"), (1024 * 1024, "1.0 MB"),
+                                             (10 * 1024 * 1024, "10.0 MB"), (2_621_440, "2.5 MB")])
+def test_sizes_read_with_one_decimal(size, label):
+    from referral.attachments.services import size_label
+
+    assert size_label(size) == label

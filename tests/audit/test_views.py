@@ -69,3 +69,21 @@ def test_secrets_never_reach_the_log(db):
     entry = record("test.secret", "thing", 1, after={"password": "hunter2", "token": "abc", "name": "ok"})
     db.session.commit()
     assert entry.summary["after"] == {"password": "***", "token": "***", "name": "ok"}
+
+
+def test_actions_read_in_chinese_and_filter_by_a_select(client, db, create_user):
+    # issue 10.11: what was done, to what, in Chinese; the action filter offers every known action by name.
+    admin = create_user(Role.SYSADMIN)
+    record("case.register", "case", 7, division_code="220102")
+    record("talent.reveal_id_number", "talent", 3, division_code="220102")
+    record("auth.login", "user", admin.id)
+    db.session.commit()
+    login(client, admin)
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "个案：初核登记" in page and "服务人才：查看完整身份证号" in page and "登录" in page
+    assert '<a href="/cases/7">个案 #7</a>' in page and '<a href="/talents/3">服务人才 #3</a>' in page
+    assert '<select id="action" name="action"' in page
+    assert '<option value="institution.city_confirm">服务机构：市级确认入库</option>' in page
+    page = client.get("/audit/?action=case.register").get_data(as_text=True)
+    assert '<span class="code">case.register</span>' in page
+    assert '<span class="code">talent.reveal_id_number</span>' not in page

@@ -241,6 +241,10 @@ def test_a_psychiatrist_cannot_be_submitted_without_a_full_certificate(client, d
     response = submit_via_api(client, admin, talent_id)
     assert response.status_code == 422
     assert "certificate" in response.get_json()["error"]["fields"]
+    # Each missing part by its Chinese name (issue 10.11).
+    wanted = {"number": "请填写：执业证书编号", "issuer": "请填写：发证机关", "valid_until": "请填写：证书有效期"}
+    assert response.get_json()["error"]["fields"]["certificate"] == [
+        message for part, message in wanted.items() if part not in (certificate or {})]
     talent = fresh(Talent, talent_id)
     assert talent.state == "draft" and talent.submitted_at is None
     assert db.session.scalar(db.select(db.func.count(Pledge.id))) == 0
@@ -267,6 +271,18 @@ def test_a_volunteer_needs_no_certificate(client, officer):
     body = response.get_json()
     assert body["state"] == "county_review" and body["certificate"]["number"] is None
     assert body["due_date"] is not None and body["working_days_left"] is not None
+
+
+def test_a_talent_accepts_only_the_confidentiality_pledge(client, officer, draft):
+    # issue 10.11: the talent's submit page names the one pledge a talent signs; an institution's both.
+    talent = new_talent(officer, ID_B, category="volunteer")
+    login(client, officer)
+    page = client.get(f"/talents/{talent.id}/events/submit").get_data(as_text=True)
+    assert "我已阅读并接受保密承诺书" in page and "服务承诺书" not in page
+    inst, admin = draft
+    login(client, admin)
+    page = client.get(f"/institutions/{inst.id}/events/submit").get_data(as_text=True)
+    assert "我已阅读并接受服务承诺书和保密承诺书" in page
 
 
 def test_submit_needs_the_confidentiality_pledge(client, officer):

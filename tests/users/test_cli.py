@@ -59,14 +59,16 @@ def test_seed_demo_prints_random_passwords_and_they_work(app, db, tmp_path):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    lines = [line.split() for line in first.output.splitlines() if line.startswith("  demo-")]
+    lines = [line.split()[:3] for line in first.output.splitlines() if line.startswith("  demo-")]
+    assert f"也保存在 {tmp_path / 'demo-credentials.txt'}" in first.output  # says where the passwords are
+    assert "（county_official）" not in first.output and "(county_official) 县级民政" in first.output
     roles = {parts[2].strip("()") for parts in lines}
     assert roles == {r.value for r in Role}  # one account (at least) per role
     from referral.auth.services import authenticate
     for username, password, _role in lines:
         user = authenticate(username, password)
         assert (user is not None) == (username != "demo-disabled")
-    assert runner.invoke(args=["seed-demo", "--if-empty"]).output.startswith("seed-demo: the database already")
+    assert runner.invoke(args=["seed-demo", "--if-empty"]).output.startswith("seed-demo：数据库中已有账号")
     passwords = [password for _u, password, _r in lines]
     assert len(set(passwords)) == len(passwords) and min(map(len, passwords)) >= 12
     saved = (tmp_path / "demo-credentials.txt").read_text(encoding="utf-8")
