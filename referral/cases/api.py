@@ -13,11 +13,11 @@ from referral.api.spec import operation
 from referral.auth.permissions import Permission
 from referral.cases import services
 from referral.cases.models import Case
-from referral.cases.policies import can_see_identity
+from referral.cases.policies import can_refer, can_see_identity
 from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
-from referral.cases.queries import cases_visible_to, history_of, overdue
+from referral.cases.queries import cases_visible_to, eligible_for_referral, history_of, overdue
 from referral.divisions.models import within
-from referral.errors import Conflict, ValidationFailed
+from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.scoping import one_visible_or_404
 from workflows.case import CASE_EVENTS, CaseState
@@ -77,6 +77,30 @@ def get_case(user, case_id, query):
 def case_history(user, case_id):
     case = _case_or_404(user, case_id)
     return history_json(db.session.scalars(history_of(case.id)).all())
+
+
+ELIGIBLE_SCHEMA = {"type": "array", "items": {
+    "type": "object", "required": ["id", "name", "free_places", "service_types", "declined_before"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "free_places": {"type": "integer"},
+                   "service_types": {"type": "array", "items": {"type": "string"}},
+                   "needed_items": {"type": "array", "items": {"type": "string"}},
+                   "service_area": {"type": "array", "items": {"type": "string"}},
+                   "declined_before": {"type": "boolean"},
+                   "declined": {"type": "array", "items": {"type": "object", "properties": {
+                       "date": {"type": "string", "format": "date"}, "reason_code": {"type": "string"}}}}}}}
+
+
+@operation("/cases/<int:case_id>/eligible-institutions", "GET", tag="cases",
+           summary="可转介的机构（在库、服务本县、提供所需服务、有空余名额），含此前不接收本个案的记录",
+           responses={200: ("可转介的机构", ELIGIBLE_SCHEMA)}, errors=(403, 404))
+def case_eligible_institutions(user, case_id):
+    case = _case_or_404(user, case_id)
+    if not can_refer(user, case):
+        raise NotPermitted(_("只有负责本个案的转介服务人员可以转介。"))
+    return [{"id": i.id, "name": i.name, "free_places": i.free_places, "service_types": i.service_types,
+             "needed_items": i.needed_items, "service_area": i.service_area, "declined_before": i.declined_before,
+             "declined": [{"date": day.isoformat(), "reason_code": code} for day, code in i.declined]}
+            for i in eligible_for_referral(case)]
 
 
 @operation("/cases/<int:case_id>/events", "POST", summary="个案事件（register、refer、accept…）", tag="cases",

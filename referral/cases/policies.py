@@ -30,6 +30,11 @@ def serves_case(user, case) -> bool:
     return party.referral_officer or party.institution_member
 
 
+def can_refer(user, case) -> bool:
+    """Choosing the institution is the referral officer's: the list of eligible institutions is theirs too."""
+    return case_party(user, case).referral_officer
+
+
 def can_see_identity(user, case) -> bool:
     """Name, address and needs: a minor's only to those who serve the case; others see that a minor's case
     exists (docs/domain.md#personal-data)."""

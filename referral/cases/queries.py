@@ -4,6 +4,9 @@ level see statistics, not cases; the sysadmin sees no personal case data."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import false, or_, select
 
 from referral.auth.permissions import Role
@@ -31,3 +34,49 @@ def overdue(stmt, flag: bool):
 
 def history_of(case_id: int):
     return select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
+
+
+@dataclass(frozen=True)
+class EligibleInstitution:
+    """One institution the case may be referred to, with what the referral officer weighs
+    (docs/domain.md#referrals): where it serves, which of the needed items it offers, its free places, and
+    when it declined this case before (shown, not hidden: circumstances change)."""
+
+    id: int
+    name: str
+    free_places: int
+    service_types: list[str]
+    needed_items: list[str]
+    service_area: list[str]  # county names
+    declined: list[tuple[date, str]]  # (day, reason code) of its earlier refusals of this case
+
+    @property
+    def declined_before(self) -> bool:
+        return bool(self.declined)
+
+
+def eligible_for_referral(case: Case) -> list[EligibleInstitution]:
+    """The eligible institutions (``services.eligible_institutions``) with their details, in three queries
+    whatever their number: the institutions (areas and items load with them), the area names, the refusals."""
+    from referral.cases.models import Referral, ReferralStatus
+    from referral.cases.services import eligible_institutions
+    from referral.divisions.models import Division
+    from referral.extensions import db
+
+    institutions = db.session.scalars(eligible_institutions(case)).all()
+    codes = {code for inst in institutions for code in inst.service_area}
+    names = dict(db.session.execute(select(Division.code, Division.name).where(Division.code.in_(codes))).all()) \
+        if codes else {}
+    declined: dict[int, list[tuple[date, str]]] = {}
+    for row in db.session.execute(select(Referral.institution_id, Referral.responded_at, Referral.decline_reason_code)
+                                  .where(Referral.case_id == case.id, Referral.status == ReferralStatus.DECLINED)
+                                  .order_by(Referral.responded_at)):
+        declined.setdefault(row.institution_id, []).append((today_in_china(now=row.responded_at),
+                                                             row.decline_reason_code))
+    needed = set(case.service_types or [])
+    return [EligibleInstitution(id=inst.id, name=inst.name, free_places=inst.free_places,
+                                service_types=inst.service_types,
+                                needed_items=[s for s in inst.service_types if s in needed],
+                                service_area=[names.get(code, code) for code in inst.service_area],
+                                declined=declined.get(inst.id, []))
+            for inst in institutions]

@@ -15,7 +15,7 @@ from referral.cases import bp, policies, services
 from referral.cases.api import STAGES
 from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
 from referral.cases.presenters import mask_phone
-from referral.cases.queries import cases_visible_to, history_of
+from referral.cases.queries import cases_visible_to, eligible_for_referral, history_of
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.presenters import clock, mask_id_number
@@ -150,7 +150,7 @@ def event(case_id: int, event: str):
     if event not in CASE_EVENTS:
         abort(404)
     form = CaseEventForm()
-    eligible = db.session.scalars(services.eligible_institutions(case)).all() if event == "refer" else []
+    eligible = eligible_for_referral(case) if event == "refer" else []
     if request.method == "GET" and event == "close" and case.state == CaseState.REGISTERED:
         form.reason_code.data = "medical_referral" if request.args.get("medical") else None
     if form.validate_on_submit():
@@ -175,7 +175,7 @@ def event(case_id: int, event: str):
     for field in _required_fields(form, event, case):
         field.flags.required = True  # the machine requires these; the label says so up front
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
-                           eligible=eligible, dangerous=event in DANGEROUS, risk_gate=services.RISK_GATE), \
+                           eligible=eligible, codes=CODE_LABELS, dangerous=event in DANGEROUS, risk_gate=services.RISK_GATE), \
         422 if form.errors or form.form_errors else 200
 
 

@@ -121,3 +121,21 @@ def test_service_records_while_in_service(client, people):
     refused = client.post(url, data={"csrf_token": token, "date": today_in_china().isoformat(), "item": "服药训练",
                                      "minutes": "30"})
     assert refused.status_code == 403
+
+
+def test_the_refer_form_shows_what_the_officer_weighs(client, people, bearer):
+    # issue 10.10: area, the needed items offered, free places, and an earlier refusal of this case (marked).
+    case = new_case(people)
+    services.advance_case(case, actor=people["officer"], event="register", verification="已核实")
+    services.advance_case(case, actor=people["officer"], event="refer", institution_id=people["inst"].id)
+    services.advance_case(case, actor=people["staff"], event="decline", reason_code="no_capacity", reason="满员")
+    db.session.commit()
+    login(client, people["officer"])
+    page = client.get(f"/cases/{case.id}/events/refer").get_data(as_text=True)
+    assert people["inst"].name in page
+    assert "服务区域：南关区、朝阳区" in page and "可提供所需服务：服药训练" in page
+    assert "曾不接收本个案" in page and "名额已满" in page
+    body = client.get(f"/api/v1/cases/{case.id}/eligible-institutions", headers=bearer(people["officer"])).get_json()
+    assert [(i["id"], i["declined_before"], i["needed_items"]) for i in body] == \
+        [(people["inst"].id, True, ["服药训练"])]
+    assert body[0]["declined"][0]["reason_code"] == "no_capacity" and body[0]["free_places"] >= 1
