@@ -148,11 +148,26 @@ class ApiCaseEventForm(CaseEventForm):
     version = IntegerField(_l("版本"), validators=[Optional()])
 
 
+CLOCK_FILTERS = [("overdue", _l("已逾期")), ("due_soon", _l("2 个工作日内到期")), ("running", _l("未到期")),
+                 ("none", _l("无期限"))]
+SORTS = [("due", _l("期限最近的在前")), ("newest", _l("最新受理的在前"))]
+
+
 class CaseListQuery(BaseForm):
+    """The filters of the case list, on the page and in the API (GET, no CSRF)."""
+
     class Meta:
         csrf = False
 
-    state = SelectField(_l("状态"), choices=coded(CaseState, blank=""), validators=[Optional()])
+    q = StringField(_l("查找"), validators=[Optional(), Length(max=64)],
+                    description=_l("受理号、姓名、身份证号或电话（完整填写）"))
+    state = SelectField(_l("环节"), choices=coded(CaseState, blank=_l("全部")), validators=[Optional()])
+    clock = SelectField(_l("期限"), choices=options([("", _l("全部"))] + CLOCK_FILTERS), validators=[Optional()])
+    institution = IntegerField(_l("承接机构"), validators=[Optional(), NumberRange(min=1)])
+    channel = SelectField(_l("申请渠道"), choices=coded(Channel, blank=_l("全部")), validators=[Optional()])
+    minor = SelectField(_l("未成年人"), choices=options([("", _l("全部")), ("1", _l("只看未成年人")), ("0", _l("不含未成年人"))]),
+                        validators=[Optional()])
+    sort = SelectField(_l("排序"), choices=options(SORTS), validators=[Optional()])
     division = StringField(_l("行政区划代码"), validators=[Optional(), division_code])
     overdue = SelectField(_l("只看逾期"), choices=options([("", ""), ("1", "1"), ("0", "0")]), validators=[Optional()])
     page = IntegerField(_l("页码"), validators=[Optional(), NumberRange(min=1)])

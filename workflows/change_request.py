@@ -44,11 +44,11 @@ class ChangeFlow(Flow):
 
     @property
     def state(self):
-        return str(self.change.state)
+        return ChangeState(self.change.state)
 
     @state.setter
     def state(self, value):
-        self.change.state = value
+        self.change.state = ChangeState(value)
 
     def is_county(self, data):
         return self.party.county

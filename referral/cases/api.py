@@ -15,8 +15,7 @@ from referral.cases import services
 from referral.cases.models import Case
 from referral.cases.policies import can_refer, can_see_identity
 from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
-from referral.cases.queries import cases_visible_to, eligible_for_referral, history_of, overdue
-from referral.divisions.models import within
+from referral.cases.queries import cases_visible_to, eligible_for_referral, history_of, search_cases
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.scoping import one_visible_or_404
@@ -44,19 +43,16 @@ def create_case(user, data):
     return _json(user, services.submit_application(actor=user, data=data.to_data())), 201
 
 
-@operation("/cases", "GET", summary="可见的个案（overdue=1 只看逾期）", tag="cases", query=CaseListQuery,
+@operation("/cases", "GET", summary="可见的个案：q 按受理号、姓名、身份证号或电话查找（完整匹配）；按环节、期限、承接机构、渠道、未成年人筛选；sort=due|newest", tag="cases", query=CaseListQuery,
            responses={200: ("个案列表", {"type": "object", "required": ["items", "total"], "properties": {
                "items": {"type": "array", "items": CASE_SCHEMA}, "total": {"type": "integer"},
                "page": {"type": "integer"}, "per_page": {"type": "integer"}}})})
 def list_cases(user, query):
-    stmt = cases_visible_to(user)
-    if query.state.data:
-        stmt = stmt.where(Case.state == query.state.data)
-    if query.division.data:
-        stmt = stmt.where(within(Case.division_code, query.division.data))
-    if query.overdue.data:
-        stmt = overdue(stmt, query.overdue.data == "1")
-    page = db.paginate(stmt.order_by(Case.due_date.is_(None), Case.due_date, Case.id), page=query.page.data or 1,
+    stmt = search_cases(user, q=query.q.data or "", state=query.state.data or "", clock=query.clock.data or "",
+                        institution_id=query.institution.data, channel=query.channel.data or "",
+                        minor=query.minor.data or "", division=query.division.data or "",
+                        overdue_flag=query.overdue.data or "", sort=query.sort.data or "")
+    page = db.paginate(stmt, page=query.page.data or 1,
                        per_page=query.per_page.data or 25, error_out=False, max_per_page=100)
     return {"items": [_json(user, c) for c in page.items], "total": page.total, "page": page.page,
             "per_page": page.per_page}

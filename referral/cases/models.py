@@ -96,6 +96,9 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_division_state", "division_code", "state"),
         Index("ix_cases_institution_state", "institution_id", "state"),
         Index("ix_cases_id_number", "applicant_id_number"),
+        # The case search matches these whole (referral/cases/queries.py: search_cases).
+        Index("ix_cases_name", "applicant_name"),
+        Index("ix_cases_phone", "applicant_phone"),
         Index("ix_cases_due_date", "due_date"),
     )
 

@@ -8,14 +8,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forms.cases import ApplicationForm, CaseEventForm, ServiceRecordForm
+from forms.cases import ApplicationForm, CaseEventForm, CaseListQuery, ServiceRecordForm
 from forms.fields import coded
 from referral.auth.permissions import Permission, permission_required
 from referral.cases import bp, policies, services
 from referral.cases.api import STAGES
 from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
 from referral.cases.presenters import mask_phone
-from referral.cases.queries import cases_visible_to, eligible_for_referral, history_of
+from referral.cases.queries import (
+    cases_visible_to,
+    eligible_for_referral,
+    history_of,
+    institution_choices,
+    search_cases,
+)
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.presenters import clock, mask_id_number
@@ -70,14 +76,16 @@ def _required_fields(form: CaseEventForm, event: str, case: Case):
 @bp.get("/cases/")
 @permission_required(Permission.VIEW_CASES)
 def index():
-    """我的待办: the cases this user can act on or follow, overdue first, then the nearest due date."""
-    stmt = cases_visible_to(current_user)
-    state = request.args.get("state", "")
-    if state in {s.value for s in CaseState}:
-        stmt = stmt.where(Case.state == state)
-    pagination = paginate(stmt.order_by(Case.due_date.is_(None), Case.due_date, Case.id))
-    return render_template("cases/index.html", pagination=pagination, state=state, states=list(CaseState),
-                           clock=clock, stages=STAGES, identity=lambda c: policies.can_see_identity(current_user, c))
+    """我的待办 and the case search: overdue first, then the nearest due date; every filter of CaseListQuery."""
+    query = CaseListQuery(formdata=request.args)
+    if not query.validate():
+        return render_template("cases/index.html", query=query, pagination=None, institutions=[]), 422
+    stmt = search_cases(current_user, q=query.q.data or "", state=query.state.data or "", clock=query.clock.data or "",
+                        institution_id=query.institution.data, channel=query.channel.data or "",
+                        minor=query.minor.data or "", sort=query.sort.data or "")
+    return render_template("cases/index.html", query=query, pagination=paginate(stmt, query.page.data),
+                           institutions=institution_choices(current_user), clock=clock, stages=STAGES,
+                           identity=lambda c: policies.can_see_identity(current_user, c))
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

@@ -462,9 +462,10 @@ def training_shortfall_list():
 def queue():
     inst_stmt, talent_stmt = review_queue(current_user, Institution), review_queue(current_user, Talent)
     change_stmt = change_request_queue(current_user)
+    # Three lists, each paged on its own (ipage, tpage, cpage) with its total.
     return render_template(
         "registries/queue.html",
-        institutions=db.session.scalars(inst_stmt.limit(200)).all() if inst_stmt is not None else [],
-        talents=db.session.scalars(talent_stmt.limit(200)).all() if talent_stmt is not None else [],
-        changes=db.session.scalars(change_stmt.limit(200)).all() if change_stmt is not None else [],
+        institutions=paginate(inst_stmt, request.args.get("ipage", type=int)) if inst_stmt is not None else None,
+        talents=paginate(talent_stmt, request.args.get("tpage", type=int)) if talent_stmt is not None else None,
+        changes=paginate(change_stmt, request.args.get("cpage", type=int)) if change_stmt is not None else None,
         clock=clock, event_labels=EVENT_LABELS)

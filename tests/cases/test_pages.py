@@ -139,3 +139,37 @@ def test_the_refer_form_shows_what_the_officer_weighs(client, people, bearer):
     assert [(i["id"], i["declined_before"], i["needed_items"]) for i in body] == \
         [(people["inst"].id, True, ["服药训练"])]
     assert body[0]["declined"][0]["reason_code"] == "no_capacity" and body[0]["free_places"] >= 1
+
+
+def test_finding_a_case(client, people, bearer):
+    # issue 10.9: by receipt number, name, ID number and phone (whole), with filters, paginated with its total.
+    from tests.cases.conftest import id_number
+
+    wanted = new_case(people)
+    other = services.submit_application(actor=people["hospital"], data={
+        "channel": "medical", "name": "王强", "id_number": id_number("19700101", 456), "division_code": "220102",
+        "needs": "社交", "service_types": [], "consent_signer": "applicant", "phone": "13900005678"})
+    minor = services.submit_application(actor=people["hospital"], data={
+        "channel": "medical", "name": "小明", "id_number": id_number("20150101", 789), "division_code": "220102",
+        "needs": "学习", "service_types": [], "consent_signer": "guardian", "phone": "13700000001",
+        "guardian_name": "小明妈妈", "guardian_phone": "13700000002"})
+    db.session.commit()
+    login(client, people["officer"])
+    for q in (wanted.receipt_no, wanted.receipt_no.lower(), "李明", ADULT_ID, "13800001234"):
+        page = client.get("/cases/", query_string={"q": q}).get_data(as_text=True)
+        assert wanted.receipt_no in page and other.receipt_no not in page, q
+        assert "共 1 条" in page
+    assert other.receipt_no not in client.get("/cases/?q=李").get_data(as_text=True)  # whole values only
+    page = client.get("/cases/?minor=1").get_data(as_text=True)
+    assert minor.receipt_no in page and wanted.receipt_no not in page
+    page = client.get("/cases/?sort=newest").get_data(as_text=True)
+    assert page.index(minor.receipt_no) < page.index(other.receipt_no) < page.index(wanted.receipt_no)
+    assert client.get("/cases/?state=nonsense").status_code == 422
+    # The county official sees the cases but not a minor's identity: a minor's name finds nothing for them.
+    body = client.get("/api/v1/cases", query_string={"q": "小明"}, headers=bearer(people["county"])).get_json()
+    assert body["total"] == 0
+    body = client.get("/api/v1/cases", query_string={"q": "小明"}, headers=bearer(people["officer"])).get_json()
+    assert [c["receipt_no"] for c in body["items"]] == [minor.receipt_no]
+    body = client.get("/api/v1/cases", query_string={"channel": "medical", "clock": "running"},
+                      headers=bearer(people["officer"])).get_json()
+    assert body["total"] == 3  # applied today: the registration clock has more than 2 working days left
