@@ -23,8 +23,8 @@ from types import SimpleNamespace
 from transitions import Machine, MachineError
 
 # The kinds of refusal: the wrong person (403), data the user must supply (422), the wrong state or a fact of
-# the row (409).
-WHO, DATA, STATE = "who", "data", "state"
+# the row (409). A selector only picks a branch; its refusal is of kind STATE.
+WHO, DATA, STATE, SELECTOR = "who", "data", "state", "selector"
 
 
 def N_(message: str) -> str:
@@ -56,9 +56,6 @@ class Condition:
     def gating(self) -> bool:
         """Decides which buttons a user sees (checked without the event's data)."""
         return self.kind in (WHO, STATE)
-
-
-SELECTOR = "selector"
 
 
 def _marker(spec: Condition):
