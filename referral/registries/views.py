@@ -42,7 +42,8 @@ from referral.registries.queries import (
 )
 from referral.scoping import one_visible_or_404
 from referral.web import RowPage, apply_errors, paginate
-from workflows.approval import APPROVAL_EVENTS, ApprovalState
+from workflows.approval import APPROVAL_EVENTS, ApprovalFlow, ApprovalState
+from workflows.engine import required_fields
 
 EVENT_LABELS = {
     "submit": _l("提交审核"), "county_approve": _l("县级初核通过"), "county_return": _l("退回修改（县级）"),
@@ -51,9 +52,8 @@ EVENT_LABELS = {
     "propose_removal": _l("提出移出"), "submit_statement": _l("提交陈述申辩"), "remove": _l("决定移出"),
     "withdraw_removal": _l("撤回移出程序"), "withdraw": _l("主动退出"), "revoke": _l("撤销入库"),
 }
-# Events that must carry a reason (the machine checks it too; the page says it up front).
-NEEDS_REASON = {"county_return", "county_reject", "city_return", "city_reject", "suspend", "propose_removal",
-                "remove", "withdraw_removal", "revoke"}
+# Events that must carry a reason, read from the machine's table (the machine checks it; the page says it up front).
+NEEDS_REASON = frozenset(e for e in APPROVAL_EVENTS if "reason" in required_fields(ApprovalFlow, e))
 DANGEROUS = {"county_reject", "city_reject", "remove", "revoke", "withdraw", "propose_removal"}
 
 
