@@ -142,6 +142,15 @@ class CaseEventForm(BaseForm):
             data["follow_up"] = {x.short_name: x.data for x in f}
         return data
 
+    # The inputs that make each nested part of to_event_data(); every other key is one input of its own name.
+    PARTS = {"assessment": ("risk_grade",), "agreement": ("start_date", "end_date"), "follow_up": ("method",)}
+
+    def inputs_for(self, key: str) -> list:
+        """The inputs behind ``key`` of the event data: where the * goes when the machine needs that key
+        (``workflows.engine.required_fields``)."""
+        field = getattr(self, key)
+        return [getattr(field.form, name) for name in self.PARTS[key]] if key in self.PARTS else [field]
+
 
 class ApiCaseEventForm(CaseEventForm):
     event = StringField(_l("事件"), validators=[DataRequired(), Length(max=32)])

@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from workflows.engine import DATA, WHO, ActionRefused
+
 
 class DomainError(Exception):
     status = 400
@@ -38,6 +40,17 @@ class TooManyAttempts(DomainError):
 
 class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
+
+
+def refusal_error(exc: ActionRefused) -> DomainError:
+    """A machine's refusal as the error people see, from what its flow declared beside the failed condition
+    (workflows/engine.py): who acts (403), data to supply (422 on that field), or the state (409)."""
+    message = _(exc.message) if exc.message else None
+    if exc.kind == WHO:
+        return NotPermitted(message)
+    if exc.kind == DATA:
+        return ValidationFailed(message, fields={exc.field: [message]})
+    return Conflict(message)
 
 
 def default_message(status: int) -> str:

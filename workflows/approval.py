@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflows.codes import N_, Coded
-from workflows.engine import Flow, available, fire
+from workflows.engine import Flow, available, blocks, fire, needs, who
 
 
 class ApprovalState(Coded):
@@ -119,42 +119,42 @@ class Facts:
 
 
 class ApprovalFlow(Flow):
-    gating = frozenset({"is_owner", "is_county", "is_city", "is_county_or_city", "not_own_entry",
-                        "not_county_approver", "is_talent", "no_statement_yet", "defence_heard"})
+    states, table = ApprovalState, APPROVAL_TRANSITIONS
+    refused_who = N_("您不能对该条目执行此操作。")
+    refused_state = N_("当前状态不允许此操作，或条目已被他人修改。请刷新后重试。")
 
     def __init__(self, entry, party: Party, facts: Facts):
-        super().__init__()
-        self.entry, self.party, self.facts = entry, party, facts
-
-    @property
-    def state(self):
-        return ApprovalState(self.entry.state)
-
-    @state.setter
-    def state(self, value):
-        self.entry.state = ApprovalState(value)
+        super().__init__(entry)
+        self.party, self.facts = party, facts
 
     # who
+    @who
     def is_owner(self, data):
         return self.party.owner
 
+    @who
     def is_county(self, data):
         return self.party.county
 
+    @who
     def is_city(self, data):
         return self.party.city
 
+    @who
     def is_county_or_city(self, data):
         return self.party.county or self.party.city
 
+    @who
     def is_talent(self, data):
         return self.facts.kind == "talent"
 
+    @who
     def not_own_entry(self, data):
         """Nobody decides their own entry: not its submitter, not one of its owners."""
         uid = self.party.user_id
         return uid is not None and uid != self.facts.submitted_by_id and uid not in self.facts.owner_user_ids
 
+    @who(N_("市级确认须由县级初核人以外的人员进行（双人审核）。"))
     def not_county_approver(self, data):
         """Four-eyes: the city confirmer is a different person from the county approver."""
         return self.party.user_id != self.facts.county_approver_id
@@ -163,30 +163,35 @@ class ApprovalFlow(Flow):
     def entry_complete(self, data):
         return self.facts.complete
 
+    @needs("accept_pledges", N_("提交前须接受服务承诺书和保密承诺书。"))
     def pledges_accepted(self, data):
         return self.facts.pledges_accepted
 
+    @needs("reason", N_("请填写理由。"))
     def has_reason(self, data):
         return bool((data.get("reason") or "").strip())
 
+    @needs("statement", N_("请填写陈述申辩内容。"))
     def has_statement(self, data):
         return bool((data.get("statement") or "").strip())
 
+    @blocks(N_("已提交过陈述申辩。"))
     def no_statement_yet(self, data):
         return not self.facts.statement_received
 
+    @blocks(N_("陈述申辩期尚未结束，且尚未收到陈述：暂不能移出。"))
     def defence_heard(self, data):
         """陈述申辩: removal only after the statement arrived or the window has passed."""
         return self.facts.statement_received or self.facts.statement_window_over
 
+    @needs("reason_code", N_("请选择退出原因。"))
     def has_exit_reason(self, data):
         return data.get("reason_code") in ExitReason.values(REVOKE_REASONS)
 
 
 def fire_approval(entry, action: str, party: Party, facts: Facts, **data):
-    return fire(ApprovalFlow(entry, party, facts), states=ApprovalState, table=APPROVAL_TRANSITIONS,
-                action=action, **data)
+    return fire(ApprovalFlow(entry, party, facts), action, **data)
 
 
 def approval_actions(entry, party: Party, facts: Facts) -> list[str]:
-    return available(ApprovalFlow(entry, party, facts), table=APPROVAL_TRANSITIONS)
+    return available(ApprovalFlow(entry, party, facts))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflows.codes import N_, Coded
-from workflows.engine import Flow, available, fire
+from workflows.engine import Flow, available, fire, needs, selector, who
 
 
 class CaseState(Coded):
@@ -132,39 +132,37 @@ class CaseFacts:
 
 
 class CaseFlow(Flow):
-    gating = frozenset({"is_referral_officer", "is_creator", "is_institution_member", "is_institution_staff",
-                        "is_follow_up_party", "can_withdraw"})
-    selectors = frozenset({"result_suitable", "result_unsuitable", "last_follow_up", "not_last_follow_up"})
+    states, table = CaseState, CASE_TRANSITIONS
+    refused_who = N_("您不能对该个案执行此操作。")
+    refused_state = N_("当前状态不允许此操作，或个案已被他人修改。请刷新后重试。")
 
     def __init__(self, case, party: CaseParty, facts: CaseFacts):
-        super().__init__()
-        self.case, self.party, self.facts = case, party, facts
-
-    @property
-    def state(self):
-        return CaseState(self.case.state)
-
-    @state.setter
-    def state(self, value):
-        self.case.state = CaseState(value)
+        super().__init__(case)
+        self.party, self.facts = party, facts
 
     # who
+    @who
     def is_referral_officer(self, data):
         return self.party.referral_officer
 
+    @who
     def is_creator(self, data):
         return self.party.creator or self.party.applicant
 
+    @who
     def is_institution_member(self, data):
         return self.party.institution_member
 
+    @who
     def is_institution_staff(self, data):
         return self.party.institution_staff
 
+    @who
     def is_follow_up_party(self, data):
         """Follow-ups are the institution's; the referral officer's when the case closed before service."""
         return self.party.referral_officer if self.facts.closed_before_service else self.party.institution_staff
 
+    @who
     def can_withdraw(self, data):
         return self.party.applicant or self.party.creator or self.party.referral_officer
 
@@ -172,49 +170,62 @@ class CaseFlow(Flow):
     def _text(self, data, key):
         return bool((data.get(key) or "").strip()) if isinstance(data.get(key), str) else bool(data.get(key))
 
+    @needs("reason", N_("请填写理由。"))
     def has_reason(self, data):
         return self._text(data, "reason")
 
+    @needs("verification", N_("请填写核实情况。"))
     def has_verification(self, data):
         return self._text(data, "verification")
 
+    @needs("institution_id", N_("该机构不符合转介条件（须在库、未暂停、服务本县、提供所需服务且有空余名额）。"))
     def institution_eligible(self, data):
         return self.facts.institution_eligible
 
+    @needs("reason_code", N_("请选择不接收的原因。"))
     def has_decline_reason(self, data):
         return data.get("reason_code") in DeclineReason.values()
 
+    @needs("assessment", N_("缺少必填内容。"))
     def has_assessment(self, data):
         return bool(data.get("assessment"))
 
+    @selector("result")
     def result_suitable(self, data):
         return data.get("result") == AssessmentResult.SUITABLE
 
+    @selector("result")
     def result_unsuitable(self, data):
         return data.get("result") == AssessmentResult.UNSUITABLE
 
+    @needs("reason_code", N_("请选择结案原因。"))
     def has_close_reason(self, data):
         return data.get("reason_code") in CloseReason.values()
 
+    @needs("reason_code", N_("该结案原因不适用于尚未接受服务的个案。"))
     def has_early_close_reason(self, data):
         return data.get("reason_code") in CloseReason.values(EARLY_CLOSE_REASONS)
 
+    @needs("agreement", N_("缺少必填内容。"))
     def has_agreement(self, data):
         return bool(data.get("agreement"))
 
+    @needs("follow_up", N_("缺少必填内容。"))
     def has_follow_up(self, data):
         return bool(data.get("follow_up"))
 
+    @selector
     def last_follow_up(self, data):
         return self.facts.follow_ups_left <= 1
 
+    @selector
     def not_last_follow_up(self, data):
         return self.facts.follow_ups_left > 1
 
 
 def fire_case(case, action: str, party: CaseParty, facts: CaseFacts, **data):
-    return fire(CaseFlow(case, party, facts), states=CaseState, table=CASE_TRANSITIONS, action=action, **data)
+    return fire(CaseFlow(case, party, facts), action, **data)
 
 
 def case_actions(case, party: CaseParty, facts: CaseFacts) -> list[str]:
-    return available(CaseFlow(case, party, facts), table=CASE_TRANSITIONS)
+    return available(CaseFlow(case, party, facts))

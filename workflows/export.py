@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 
-from workflows.engine import Flow, fire
+from workflows.engine import ColumnFlow, fire
 
 
 class ExportState(enum.StrEnum):
@@ -24,19 +24,5 @@ EXPORT_TRANSITIONS: list[dict] = [
 ]
 
 
-class ExportFlow(Flow):
-    def __init__(self, export):
-        super().__init__()
-        self.export = export
-
-    @property
-    def state(self):
-        return ExportState(self.export.state)
-
-    @state.setter
-    def state(self, value):
-        self.export.state = ExportState(value)
-
-
 def fire_export(export, action: str):
-    return fire(ExportFlow(export), states=ExportState, table=EXPORT_TRANSITIONS, action=action)
+    return fire(ColumnFlow(export, "state", ExportState, EXPORT_TRANSITIONS), action)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 
-from workflows.engine import Flow, fire
+from workflows.engine import ColumnFlow, fire
 
 
 class ReferralState(enum.StrEnum):
@@ -24,19 +24,5 @@ REFERRAL_TRANSITIONS: list[dict] = [
 ]
 
 
-class ReferralFlow(Flow):
-    def __init__(self, referral):
-        super().__init__()
-        self.referral = referral
-
-    @property
-    def state(self):
-        return ReferralState(self.referral.status)
-
-    @state.setter
-    def state(self, value):
-        self.referral.status = ReferralState(value)
-
-
 def fire_referral(referral, action: str):
-    return fire(ReferralFlow(referral), states=ReferralState, table=REFERRAL_TRANSITIONS, action=action)
+    return fire(ColumnFlow(referral, "status", ReferralState, REFERRAL_TRANSITIONS), action)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from workflows.engine import Flow, available, fire
+from workflows.codes import N_
+from workflows.engine import Flow, available, fire, needs, selector, who
 
 
 class CheckState(enum.StrEnum):
@@ -45,46 +46,50 @@ class Supervisor:
 
 
 class SupervisionFlow(Flow):
-    gating = frozenset({"is_county"})
-    selectors = frozenset({"result_is_pass", "result_is_fail"})
+    """The conditions both machines share; the refusal of a who-condition is the plain 403."""
 
-    def __init__(self, row, states, supervisor: Supervisor):
-        super().__init__()
-        self.row, self.states, self.supervisor = row, states, supervisor
+    def __init__(self, row, supervisor: Supervisor):
+        super().__init__(row)
+        self.supervisor = supervisor
 
-    @property
-    def state(self):
-        return self.states(self.row.state)
-
-    @state.setter
-    def state(self, value):
-        self.row.state = self.states(value)
-
+    @who
     def is_county(self, data):
         return self.supervisor.county
 
+    @selector
     def result_is_pass(self, data):
         return data.get("result") == "pass"
 
+    @selector
     def result_is_fail(self, data):
         return data.get("result") == "fail"
 
+    @needs("findings", N_("请填写检查发现。"))
     def has_findings(self, data):
         return bool((data.get("findings") or "").strip())
 
+    @needs("outcome", N_("请填写处理结果。"))
     def has_outcome(self, data):
         return bool((data.get("outcome") or "").strip())
 
 
+class SpotCheckFlow(SupervisionFlow):
+    states, table = CheckState, SPOT_CHECK_TRANSITIONS
+    refused_state = N_("该抽查已记录结果。")
+
+
+class ComplaintFlow(SupervisionFlow):
+    states, table = ComplaintState, COMPLAINT_TRANSITIONS
+    refused_state = N_("该投诉的状态已变化，请刷新。")
+
+
 def fire_spot_check(check, supervisor: Supervisor, **data):
-    return fire(SupervisionFlow(check, CheckState, supervisor), states=CheckState, table=SPOT_CHECK_TRANSITIONS,
-                action="record_result", **data)
+    return fire(SpotCheckFlow(check, supervisor), "record_result", **data)
 
 
 def fire_complaint(complaint, action: str, supervisor: Supervisor, **data):
-    return fire(SupervisionFlow(complaint, ComplaintState, supervisor), states=ComplaintState,
-                table=COMPLAINT_TRANSITIONS, action=action, **data)
+    return fire(ComplaintFlow(complaint, supervisor), action, **data)
 
 
 def complaint_actions(complaint, supervisor: Supervisor) -> list[str]:
-    return available(SupervisionFlow(complaint, ComplaintState, supervisor), table=COMPLAINT_TRANSITIONS)
+    return available(ComplaintFlow(complaint, supervisor))

@@ -30,12 +30,13 @@ from referral.cases.models import (
 )
 from referral.cases.policies import can_record_service, can_reveal_identity, case_party
 from referral.divisions.models import Division, DivisionLevel
-from referral.errors import Conflict, NotPermitted, ValidationFailed
+from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
 from referral.models import utcnow
 from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
+from workflows import engine
 from workflows.approval import ApprovalState
-from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseState, case_actions, fire_case
+from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseFlow, CaseState, fire_case
 from workflows.engine import ActionRefused
 from workflows.referral import fire_referral
 
@@ -47,26 +48,6 @@ CHANNEL_OF_ROLE = {Role.MEDICAL_ASSISTER: Channel.MEDICAL, Role.COMMUNITY_ASSIST
 STATE_CLOCKS = {CaseState.APPLIED: "application_to_registered", CaseState.REGISTERED: "registered_to_referred",
                 CaseState.REFERRED: "referred_to_response", CaseState.ASSESSING: "accepted_to_assessed",
                 CaseState.ASSESSED: "assessed_to_agreement"}
-
-_WHO = {"is_referral_officer", "is_creator", "is_institution_member", "is_institution_staff", "is_follow_up_party",
-        "can_withdraw"}
-_FIELD_OF = {"has_reason": "reason", "has_verification": "verification", "has_decline_reason": "reason_code",
-             "has_close_reason": "reason_code", "has_early_close_reason": "reason_code", "has_assessment": "assessment",
-             "has_agreement": "agreement", "has_follow_up": "follow_up", "institution_eligible": "institution_id"}
-
-
-def refusal_error(exc: ActionRefused):
-    if exc.reason in _WHO:
-        return NotPermitted(_("您不能对该个案执行此操作。"))
-    if exc.reason in _FIELD_OF:
-        message = {"institution_eligible": _("该机构不符合转介条件（须在库、未暂停、服务本县、提供所需服务且有空余名额）。"),
-                   "has_reason": _("请填写理由。"), "has_verification": _("请填写核实情况。"),
-                   "has_decline_reason": _("请选择不接收的原因。"), "has_close_reason": _("请选择结案原因。"),
-                   "has_early_close_reason": _("该结案原因不适用于尚未接受服务的个案。")}.get(
-            exc.reason, _("缺少必填内容。"))
-        return ValidationFailed(message, fields={_FIELD_OF[exc.reason]: [message]})
-    return Conflict(_("当前状态不允许此操作，或个案已被他人修改。请刷新后重试。"))
-
 
 def new_receipt_no() -> str:
     return "JK" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
@@ -108,19 +89,13 @@ def case_facts(case: Case, *, institution_id: int | None = None) -> CaseFacts:
 
 def dry_run(case: Case, *, actor, event: str):
     """The error ``advance_case`` would raise for this event (ignoring what the event's data would add), or
-    None. Fires the machine on a stand-in, so the case itself never changes."""
-    from types import SimpleNamespace
-
-    try:
-        fire_case(SimpleNamespace(state=case.state), event, case_party(actor, case), case_facts(case))
-    except ActionRefused as exc:
-        error = refusal_error(exc)
-        return None if isinstance(error, ValidationFailed) else error
-    return None
+    None: the engine's ``dry_run``, so the case itself never changes."""
+    refused = engine.dry_run(CaseFlow(case, case_party(actor, case), case_facts(case)), event)
+    return None if refused is None else refusal_error(refused)
 
 
 def available_actions(user, case: Case, *, applicant: bool = False) -> list[str]:
-    return case_actions(case, case_party(user, case, applicant=applicant), case_facts(case))
+    return engine.available(CaseFlow(case, case_party(user, case, applicant=applicant), case_facts(case)))
 
 
 # --- applications -------------------------------------------------------------------------------------------

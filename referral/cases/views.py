@@ -32,10 +32,12 @@ from workflows.case import (
     CASE_EVENTS,
     EARLY_CLOSE_REASONS,
     AssessmentResult,
+    CaseFlow,
     CaseState,
     CloseReason,
     DeclineReason,
 )
+from workflows.engine import required_fields
 
 STEPS = (_l("申请"), _l("初核登记"), _l("康复转介"), _l("综合评估"), _l("服务提供"), _l("阶段性评估"), _l("结案与回访"))
 STEP_OF = {CaseState.APPLIED: 0, CaseState.RETURNED: 0, CaseState.NOT_REGISTERED: 0, CaseState.REGISTERED: 1,
@@ -62,15 +64,8 @@ def _step(case: Case) -> int | None:
 
 
 def _required_fields(form: CaseEventForm, event: str, case: Case):
-    """What each event needs (mirrors the machine's conditions), for the * on the labels."""
-    a, g, f = form.assessment.form, form.agreement.form, form.follow_up.form
-    return {
-        "register": [form.verification], "return": [form.reason], "reject": [form.reason],
-        "decline": [form.reason_code], "assess": [form.result, a.risk_grade], "review": [a.risk_grade],
-        "sign_agreement": [g.start_date, g.end_date], "transfer": [form.reason], "withdraw": [form.reason],
-        "close": [form.reason_code] + ([a.risk_grade] if case.state == CaseState.IN_SERVICE else []),
-        "follow_up": [f.method],
-    }.get(event, [])
+    """What the machine's table says this event needs from this state, for the * on the labels."""
+    return [field for key in required_fields(CaseFlow, event, case.state) for field in form.inputs_for(key)]
 
 
 @bp.get("/cases/")

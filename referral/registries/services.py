@@ -16,7 +16,7 @@ from referral.auth.permissions import Role
 from referral.auth.services import create_user
 from referral.calendar import add_working_days, deadlines_for, today_in_china
 from referral.divisions.models import Division, DivisionLevel
-from referral.errors import Conflict, NotPermitted, ValidationFailed
+from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
 from referral.models import utcnow
 from referral.registries import policies
@@ -34,8 +34,9 @@ from referral.registries.models import (
     TrainingRecord,
 )
 from referral.registries.queries import last_county_approver_id, owner_user_ids
-from workflows.approval import DECISION_LEVEL, ApprovalState, ExitReason, Facts, approval_actions, fire_approval
-from workflows.change_request import ChangeParty, change_actions, fire_change
+from workflows import engine
+from workflows.approval import DECISION_LEVEL, ApprovalFlow, ApprovalState, ExitReason, Facts, fire_approval
+from workflows.change_request import ChangeFlow, ChangeParty, fire_change
 from workflows.engine import ActionRefused
 
 PLEDGE_TEXT_VERSION = "2026-1"
@@ -55,31 +56,6 @@ FIELD_LABELS = {
     "licence_scan": _l("登记证书或执业许可扫描件"), "id_number": _l("身份证号"), "category": _l("人员类别"),
     "phone": _l("联系电话"), "certificate": _l("资格证书（编号、发证机关、有效期）"),
 }
-
-# Which refusals of the machine mean "you may not" (403), "fix the data" (422), or "not now" (409).
-_WHO = {"is_owner", "is_county", "is_city", "is_county_or_city", "is_talent", "not_own_entry", "not_requester",
-        "is_requester_side"}
-_DATA_FIELDS = {"has_reason": "reason", "has_statement": "statement", "has_exit_reason": "reason_code",
-                "pledges_accepted": "accept_pledges"}
-
-
-def refusal_error(exc: ActionRefused):
-    reason = exc.reason
-    if reason in _WHO:
-        return NotPermitted(_("您不能对该条目执行此操作。"))
-    if reason == "not_county_approver":
-        return NotPermitted(_("市级确认须由县级初核人以外的人员进行（双人审核）。"))
-    if reason in _DATA_FIELDS:
-        message = {"has_reason": _("请填写理由。"), "has_statement": _("请填写陈述申辩内容。"),
-                   "has_exit_reason": _("请选择退出原因。"),
-                   "pledges_accepted": _("提交前须接受服务承诺书和保密承诺书。")}[reason]
-        return ValidationFailed(message, fields={_DATA_FIELDS[reason]: [message]})
-    if reason == "defence_heard":
-        return Conflict(_("陈述申辩期尚未结束，且尚未收到陈述：暂不能移出。"))
-    if reason == "no_statement_yet":
-        return Conflict(_("已提交过陈述申辩。"))
-    return Conflict(_("当前状态不允许此操作，或条目已被他人修改。请刷新后重试。"))
-
 
 def _deadlines(entry):
     return deadlines_for(current_app.config, entry.division_code)
@@ -271,8 +247,8 @@ def change_party(user, change: ChangeRequest) -> ChangeParty:
 
 
 def available_change_actions(user, change: ChangeRequest) -> list[str]:
-    return change_actions(change, change_party(user, change), requested_by_id=change.requested_by_id,
-                          entry_listed=change.institution.state in LIVE_STATES)
+    return engine.available(ChangeFlow(change, change_party(user, change), requested_by_id=change.requested_by_id,
+                                       entry_listed=change.institution.state in LIVE_STATES))
 
 
 def decide_change(change: ChangeRequest, *, actor, action: str, reason: str = "") -> ChangeRequest:
@@ -414,22 +390,15 @@ def facts_for(entry, *, pledges: bool = False) -> Facts:
 
 def dry_run(entry, *, actor, event: str):
     """The error ``advance_entry`` would raise for this event (ignoring what the event's data would
-    add), or None. Fires the machine on a stand-in, so the entry itself never changes."""
-    from types import SimpleNamespace
-
-    stand_in = SimpleNamespace(state=entry.state)
-    data = {"reason": "-", "statement": "-", "reason_code": "misconduct"}
-    try:
-        fire_approval(stand_in, event, policies.party_for(actor, entry), facts_for(entry, pledges=True), **data)
-    except ActionRefused as exc:
-        return refusal_error(exc)
-    return None
+    add), or None: the engine's ``dry_run``, so the entry itself never changes."""
+    refused = engine.dry_run(ApprovalFlow(entry, policies.party_for(actor, entry), facts_for(entry)), event)
+    return None if refused is None else refusal_error(refused)
 
 
 def available_actions(user, entry) -> list[str]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return approval_actions(entry, policies.party_for(user, entry), facts_for(entry))
+    return engine.available(ApprovalFlow(entry, policies.party_for(user, entry), facts_for(entry)))
 
 
 def advance_entry(entry, *, actor, event: str, reason: str = "", comment: str = "", reason_code: str | None = None,

@@ -40,13 +40,13 @@ from referral.registries.queries import (
 )
 from referral.scoping import one_visible_or_404
 from referral.web import RowPage, apply_errors, paginate
-from workflows.approval import APPROVAL_EVENT_LABELS, APPROVAL_EVENTS, ApprovalState
+from workflows.approval import APPROVAL_EVENT_LABELS, APPROVAL_EVENTS, ApprovalFlow, ApprovalState
 from workflows.change_request import ChangeState
+from workflows.engine import required_fields
 
 EVENT_LABELS = {event: _l(label) for event, label in APPROVAL_EVENT_LABELS.items()}
-# Events that must carry a reason (the machine checks it too; the page says it up front).
-NEEDS_REASON = {"county_return", "county_reject", "city_return", "city_reject", "suspend", "propose_removal",
-                "remove", "withdraw_removal", "revoke"}
+# Events that must carry a reason, read from the machine's table (the machine checks it; the page says it up front).
+NEEDS_REASON = frozenset(e for e in APPROVAL_EVENTS if "reason" in required_fields(ApprovalFlow, e))
 DANGEROUS = {"county_reject", "city_reject", "remove", "revoke", "withdraw", "propose_removal"}
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from referral.audit.services import record
 from referral.auth.permissions import Role
-from referral.errors import Conflict, NotPermitted, ValidationFailed
+from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
 from referral.models import utcnow
 from referral.registries.models import Institution
@@ -28,15 +28,6 @@ CHECKABLE = (ApprovalState.LISTED, ApprovalState.SUSPENDED)
 
 def _supervisor(user, institution) -> Supervisor:
     return Supervisor(user.id, county=is_county_official_for(user, institution))
-
-
-def _refusal(exc: ActionRefused, field: str, message: str, conflict: str):
-    """The machine's refusal as the error the user sees: who (403), missing text (422), or state (409)."""
-    if exc.reason == "is_county":
-        return NotPermitted()
-    if exc.reason in ("has_findings", "has_outcome"):
-        return ValidationFailed(fields={field: [message]})
-    return Conflict(conflict)
 
 
 def sample_size(population: int, share: Decimal, minimum: int) -> int:
@@ -73,7 +64,7 @@ def record_spot_check(check: SpotCheck, *, actor, result: str, findings: str) ->
     try:
         fire_spot_check(check, _supervisor(actor, check.institution), result=result, findings=findings)
     except ActionRefused as exc:
-        raise _refusal(exc, "findings", _("请填写检查发现。"), _("该抽查已记录结果。")) from exc
+        raise refusal_error(exc) from exc
     check.findings, check.checked_by_id, check.checked_at = findings.strip(), actor.id, utcnow()
     record(f"spot_check.{check.state}", "institution", check.institution_id, actor=actor,
            division_code=check.institution.division_code, spot_check=check.id, findings=findings.strip())
@@ -118,7 +109,7 @@ def act_on_complaint(complaint: Complaint, *, actor, action: str, outcome: str =
     try:
         fire_complaint(complaint, action, _supervisor(actor, complaint.institution), outcome=outcome)
     except ActionRefused as exc:
-        raise _refusal(exc, "outcome", _("请填写处理结果。"), _("该投诉的状态已变化，请刷新。")) from exc
+        raise refusal_error(exc) from exc
     complaint.handled_by_id = actor.id
     if action == "resolve":
         complaint.outcome, complaint.resolved_at = outcome.strip(), utcnow()
