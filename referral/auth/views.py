@@ -8,9 +8,10 @@ from forms.auth import ChangePasswordForm, LoginForm
 from referral.audit.services import record
 from referral.auth import bp, throttle
 from referral.auth.services import authenticate, change_password, note_login, note_login_failure
-from referral.errors import TooManyAttempts, ValidationFailed
+from referral.errors import TooManyAttempts
 from referral.extensions import db
 from referral.urls import safe_next
+from referral.web import run_form
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,17 +53,12 @@ def logout():
 @login_required
 def password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            change_password(user, current=form.current_password.data, new=form.new_password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for name, messages in exc.fields.items():
-                getattr(form, name).errors.extend(messages)
-            return render_template("auth/password.html", form=form), 422
-        db.session.commit()
+    user = current_user._get_current_object()
+    run = run_form(form, lambda: change_password(user, current=form.current_password.data,
+                                                 new=form.new_password.data))
+    if run.done:
         login_user(user)  # the nonce changed: this session continues, every other one ends
         flash(_("密码已修改。其他设备上的登录和 API 令牌已失效。"), "success")
         return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form)
+    # As before the runner: only the service's refusal answers 422; invalid input re-renders with 200.
+    return render_template("auth/password.html", form=form), 422 if run.refused else 200

@@ -3,14 +3,14 @@
 The HTML twins of the public JSON endpoints in ``referral.cases.api`` (docs/domain.md#api-contract), with the same rules: the
 channel is always ``self`` and the actor is nobody; a case is found only by its receipt number *and* the last
 four characters of the applicant's 身份证号, and any mismatch is the same neutral 404; the same rate limits.
-Each view: load → validate → one service call → commit → respond."""
+Each view: load → ``run_form`` (validate → one service call → commit) → respond (docs/architecture.md#request-path)."""
 
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
-from wtforms import FormField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from forms.cases import ApplicationForm, PublicStatusQuery, PublicWithdrawForm
@@ -18,18 +18,11 @@ from referral.calendar import deadlines_for
 from referral.cases import bp, services
 from referral.cases.api import STAGES, _by_receipt
 from referral.cases.models import Case
-from referral.errors import Conflict, ValidationFailed
+from referral.errors import Conflict
 from referral.extensions import db, limiter
+from referral.web import run_form
 
 RECEIPT_SESSION_KEY = "public_receipt_no"
-
-# Flat names of ApplicationForm.to_data() → the form's nested fields, for errors a service reports by the
-# flat name; dotted names ("applicant.division") are walked as they are.
-FIELD_ALIASES = {"name": "applicant.name", "id_number": "applicant.id_number", "phone": "applicant.phone",
-                 "address": "applicant.address", "division_code": "applicant.division",
-                 "guardian_name": "guardian.name", "guardian_relation": "guardian.relation",
-                 "guardian_phone": "guardian.phone", "consent_signer": "consent.signer",
-                 "consent_signed_at": "consent.signed_at"}
 
 
 def _receipt(value):
@@ -48,30 +41,6 @@ class StatusLookupForm(PublicStatusQuery):
 class WithdrawLookupForm(PublicWithdrawForm):
     receipt_no = StringField(_l("受理号"), validators=[DataRequired(), Length(max=16)], filters=[_receipt],
                              description=_l("提交申请后页面上显示的受理号，以 JK 开头，共 12 位。"))
-
-
-def field_for(form, name: str):
-    """The (possibly nested) field a service error names: "applicant.division" → form.applicant.form.division.
-    None when the name leads nowhere or stops at a sub-form."""
-    target, field = form, None
-    for part in FIELD_ALIASES.get(name, name).split("."):
-        field = getattr(target, "_fields", {}).get(part)
-        if field is None:
-            return None
-        target = field.form if isinstance(field, FormField) else field
-    return None if isinstance(field, FormField) else field
-
-
-def show_errors(form, exc: ValidationFailed) -> None:
-    """A service's field errors next to their fields, nested ones included; the rest above the form."""
-    for name, messages in (exc.fields or {}).items():
-        field = field_for(form, name)
-        if field is None:
-            form.form_errors.extend(str(m) for m in messages)
-        else:
-            field.errors = [*field.errors, *(str(m) for m in messages)]
-    if exc.message and not exc.fields:
-        form.form_errors.append(str(exc.message))
 
 
 def _lookup(receipt_no: str, id_last4: str) -> Case | None:
@@ -108,19 +77,13 @@ def _with_hints(form: ApplicationForm) -> ApplicationForm:
 def apply():
     form = _with_hints(ApplicationForm())
     form.channel.data = "self"  # never taken from the request: online applications are the applicant's own
-    if form.validate_on_submit():
-        data = {**form.to_data(), "channel": "self", "assister_role": "", "consent_signed_at": None}
-        try:
-            case = services.submit_application(actor=None, data=data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("cases/public/apply.html", form=form), 422
-        db.session.commit()
+    run = run_form(form, lambda: services.submit_application(actor=None, data={
+        **form.to_data(), "channel": "self", "assister_role": "", "consent_signed_at": None}))
+    if run.done:
         # Post/redirect/get: a reload of the receipt page cannot file the application twice.
-        session[RECEIPT_SESSION_KEY] = case.receipt_no
+        session[RECEIPT_SESSION_KEY] = run.result.receipt_no
         return redirect(url_for("cases.receipt"))
-    return render_template("cases/public/apply.html", form=form), 422 if form.errors else 200
+    return render_template("cases/public/apply.html", form=form), run.status
 
 
 @bp.get("/apply/receipt")
@@ -171,15 +134,15 @@ def public_withdraw():
     if case is None:
         return render_template("cases/public/withdraw.html", form=form, not_found=True), 404
     try:
-        services.advance_case(case, actor=None, event="withdraw", applicant=True, reason=form.reason.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return render_template("cases/public/withdraw.html", form=form), 422
+        run = run_form(form, lambda: services.advance_case(case, actor=None, event="withdraw", applicant=True,
+                                                           reason=form.reason.data), valid=True)
     except Conflict:
+        # Not the generic 409 page: the public are told, on the form they used, what their case's state
+        # is now (re-read after the rollback) and that it can no longer be withdrawn.
         db.session.rollback()
         case = _lookup(form.receipt_no.data, form.id_last4.data)
         return render_template("cases/public/withdraw.html", form=form, refused=True,
                                progress=_progress(case) if case is not None else None), 409
-    db.session.commit()
+    if not run.done:
+        return render_template("cases/public/withdraw.html", form=form), run.status
     return render_template("cases/public/withdrawn.html", progress=_progress(case))

@@ -22,11 +22,11 @@ from referral.cases.queries import (
     institution_choices,
     search_cases,
 )
-from referral.errors import NotPermitted, ValidationFailed
+from referral.errors import NotPermitted
 from referral.extensions import db
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
-from referral.web import apply_errors, paginate
+from referral.web import paginate, run_form
 from workflows.case import (
     CASE_EVENT_LABELS,
     CASE_EVENTS,
@@ -87,22 +87,11 @@ def index():
 @permission_required(Permission.SUBMIT_APPLICATION)
 def new():
     form = ApplicationForm()
-    if form.validate_on_submit():
-        try:
-            case = services.submit_application(actor=current_user, data=form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, _nested(exc))
-        else:
-            db.session.commit()
-            flash(_("已受理，受理号 %(r)s。", r=case.receipt_no), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/new.html", form=form), 422 if form.errors or form.form_errors else 200
-
-
-def _nested(exc: ValidationFailed) -> ValidationFailed:
-    """'applicant.division' → the form's nested field name 'applicant' (message shown on the sub-form)."""
-    return ValidationFailed(exc.message, fields={k.split(".")[0]: v for k, v in (exc.fields or {}).items()})
+    run = run_form(form, lambda: services.submit_application(actor=current_user, data=form.to_data()))
+    if run.done:
+        flash(_("已受理，受理号 %(r)s。", r=run.result.receipt_no), "success")
+        return redirect(url_for("cases.detail", case_id=run.result.id))
+    return render_template("cases/new.html", form=form), run.status
 
 
 @bp.get("/cases/<int:case_id>")
@@ -136,13 +125,11 @@ def detail(case_id: int):
 @permission_required(Permission.VIEW_CASES)
 def reveal(case_id: int):
     case = _case_or_404(case_id)
-    try:
-        services.reveal_identity(case, actor=current_user, reason=request.form.get("reason", ""))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.fields["reason"][0], "error")
+    run = run_form(None, lambda: services.reveal_identity(case, actor=current_user,
+                                                          reason=request.form.get("reason", "")),
+                   flash_errors=True)
+    if not run.done:
         return redirect(url_for("cases.detail", case_id=case.id))
-    db.session.commit()
     return render_template("cases/reveal.html", case=case)
 
 
@@ -156,17 +143,12 @@ def event(case_id: int, event: str):
     eligible = eligible_for_referral(case) if event == "refer" else []
     if request.method == "GET" and event == "close" and case.state == CaseState.REGISTERED:
         form.reason_code.data = "medical_referral" if request.args.get("medical") else None
-    if form.validate_on_submit():
-        try:
-            services.advance_case(case, actor=current_user, event=event, **form.to_event_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, _nested(exc))
-        else:
-            db.session.commit()
-            flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
-    elif request.method == "GET" and event not in services.available_actions(current_user, case):
+    run = run_form(form, lambda: services.advance_case(case, actor=current_user, event=event,
+                                                       **form.to_event_data()))
+    if run.done:
+        flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
+        return redirect(url_for("cases.detail", case_id=case.id))
+    if request.method == "GET" and event not in services.available_actions(current_user, case):
         # Say why rather than show a form that can only fail: 403 wrong person, 409 wrong state.
         if (error := services.dry_run(case, actor=current_user, event=event)) is not None:
             raise error
@@ -178,8 +160,8 @@ def event(case_id: int, event: str):
     for field in _required_fields(form, event, case):
         field.flags.required = True  # the machine requires these; the label says so up front
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
-                           eligible=eligible, codes=CODE_LABELS, dangerous=event in DANGEROUS, risk_gate=services.RISK_GATE), \
-        422 if form.errors or form.form_errors else 200
+                           eligible=eligible, codes=CODE_LABELS, dangerous=event in DANGEROUS,
+                           risk_gate=services.RISK_GATE), run.status
 
 
 @bp.post("/cases/<int:case_id>/service-records")
@@ -189,18 +171,8 @@ def add_service_record(case_id: int):
     if not policies.can_record_service(current_user, case):
         raise NotPermitted(_("只有承接机构的服务人员可以记录服务。"))
     form = ServiceRecordForm()
-    if not form.validate_on_submit():
-        for name, messages in form.errors.items():
-            for message in messages:
-                flash(f"{getattr(form, name).label.text}：{message}", "error")
-        return redirect(url_for("cases.detail", case_id=case.id) + "#records")
-    try:
-        services.add_service_record(case, actor=current_user, day=form.date.data, item=form.item.data,
-                                    minutes=form.minutes.data, note=form.note.data or "")
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.fields["date"][0], "error")
-        return redirect(url_for("cases.detail", case_id=case.id) + "#records")
-    db.session.commit()
-    flash(_("已记录服务。"), "success")
+    if run_form(form, lambda: services.add_service_record(case, actor=current_user, day=form.date.data,
+                                                          item=form.item.data, minutes=form.minutes.data,
+                                                          note=form.note.data or ""), flash_errors=True).done:
+        flash(_("已记录服务。"), "success")
     return redirect(url_for("cases.detail", case_id=case.id) + "#records")

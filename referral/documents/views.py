@@ -22,7 +22,7 @@ from referral.documents.queries import SUBJECT_PATHS, subject_or_404
 from referral.errors import ValidationFailed
 from referral.extensions import db, limiter
 from referral.scoping import one_visible_or_404
-from referral.web import apply_errors, paginate
+from referral.web import paginate, run_form
 
 SUBJECTS = "any(" + ", ".join(SUBJECT_PATHS) + ")"
 
@@ -149,7 +149,8 @@ def _export_choices():
 def export_list():
     form = ExportForm(data={"state": request.args.get("state", "")})
     form.code.choices = _export_choices()
-    if form.validate_on_submit():
+
+    def request_export():
         stmt = cases_visible_to(current_user)
         state = form.state.data or ""
         if state:
@@ -157,21 +158,18 @@ def export_list():
                 abort(404)
             stmt = stmt.where(Case.state == state)
         ids = list(db.session.scalars(stmt.with_only_columns(Case.id).order_by(Case.id)))
-        try:
-            export = exports.request_export(actor=current_user, code=form.code.data, case_ids=ids,
-                                            filters={"state": state}, base_url=public_base_url())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            exports.start_in_background(export.id)
-            return redirect(url_for("documents.export", export_id=export.id))
+        return exports.request_export(actor=current_user, code=form.code.data, case_ids=ids,
+                                      filters={"state": state}, base_url=public_base_url())
+
+    run = run_form(form, request_export)
+    if run.done:
+        exports.start_in_background(run.result.id)  # after the commit: the worker must see the job
+        return redirect(url_for("documents.export", export_id=run.result.id))
     pagination = paginate(exports.exports_of(current_user).order_by(DocumentExport.created_at.desc()))
     states = {s.value for s in CaseState}
     return render_template("documents/exports.html", form=form, pagination=pagination,
                            titles={c: d.title for c, d in DOCUMENTS.items()}, stages=STAGES,
-                           state=form.state.data if form.state.data in states else ""), 422 if form.errors else 200
+                           state=form.state.data if form.state.data in states else ""), run.status
 
 
 def _export_or_404(export_id: int) -> DocumentExport:

@@ -1,5 +1,5 @@
-"""HTML pages of the registries. Each view: load (scoped, 404 outside) → authorise → validate → one service
-call → commit → redirect or render."""
+"""HTML pages of the registries. Each view: load (scoped, 404 outside) → authorise → ``run_form`` (validate → one
+service call → commit) → redirect or render (docs/architecture.md#request-path)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
 from referral.calendar import today_in_china
 from referral.divisions.models import Division, DivisionLevel
-from referral.errors import Conflict, NotPermitted, ValidationFailed
+from referral.errors import Conflict, NotPermitted
 from referral.extensions import db, limiter
 from referral.registries import bp, policies, services
 from referral.registries.models import ChangeRequest, Institution, Talent, TalentEmployment, TrainingRecord
@@ -39,7 +39,7 @@ from referral.registries.queries import (
     training_shortfall,
 )
 from referral.scoping import one_visible_or_404
-from referral.web import RowPage, apply_errors, paginate
+from referral.web import RowPage, paginate, run_form
 from workflows.approval import APPROVAL_EVENT_LABELS, APPROVAL_EVENTS, ApprovalFlow, ApprovalState
 from workflows.change_request import ChangeState
 from workflows.engine import required_fields
@@ -83,25 +83,15 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            user, inst = services.register_institution(username=form.username.data, password=form.password.data,
-                                                       admin_name=form.admin_name.data, data=form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, _form_fields(exc))
-            return render_template("registries/signup.html", form=form), 422
-        db.session.commit()
+    run = run_form(form, lambda: services.register_institution(
+        username=form.username.data, password=form.password.data, admin_name=form.admin_name.data,
+        data=form.to_data()))
+    if run.done:
+        user, inst = run.result
         login_user(user)
         flash(_("已建立机构登记草稿。请上传登记证书扫描件，核对信息后提交县级初核。"), "success")
         return redirect(url_for("registries.institution", institution_id=inst.id))
-    return render_template("registries/signup.html", form=form), 422 if form.errors else 200
-
-
-def _form_fields(exc: ValidationFailed) -> ValidationFailed:
-    """Service field names → form field names (division_code is the form's division)."""
-    renamed = {("division" if k == "division_code" else k): v for k, v in (exc.fields or {}).items()}
-    return ValidationFailed(exc.message, fields=renamed)
+    return render_template("registries/signup.html", form=form), run.status
 
 
 # --- institutions ------------------------------------------------------------------------------------------
@@ -172,18 +162,12 @@ def edit_institution(institution_id: int):
     else:
         form = InstitutionForm()
     form.service_area.choices = _county_choices(inst.division_code)
-    if form.validate_on_submit():
-        try:
-            change = services.update_institution(inst, actor=current_user, data=form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, _form_fields(exc))
-            return render_template("registries/institution_edit.html", form=form, inst=inst), 422
-        db.session.commit()
-        flash(_("已保存。名称、地址、服务区域、法定代表人的变更已提交县级复核，复核通过后生效。") if change
+    run = run_form(form, lambda: services.update_institution(inst, actor=current_user, data=form.to_data()))
+    if run.done:
+        flash(_("已保存。名称、地址、服务区域、法定代表人的变更已提交县级复核，复核通过后生效。") if run.result
               else _("已保存。"), "success")
         return redirect(url_for("registries.institution", institution_id=inst.id))
-    return render_template("registries/institution_edit.html", form=form, inst=inst), 422 if form.errors else 200
+    return render_template("registries/institution_edit.html", form=form, inst=inst), run.status
 
 
 @bp.post("/institutions/<int:institution_id>/attachments")
@@ -199,17 +183,10 @@ def upload_attachment(institution_id: int):
     if upload is None or not upload.filename:
         flash(_("请选择要上传的文件。"), "error")
         return redirect(url_for("registries.institution", institution_id=inst.id) + "#attachments")
-    try:
-        store_upload(upload, owner_type="institution", owner_id=inst.id, kind=kind, actor=current_user,
-                     division_code=inst.division_code, field="file")
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for messages in (exc.fields or {}).values():
-            for message in messages:
-                flash(message, "error")
-        return redirect(url_for("registries.institution", institution_id=inst.id) + "#attachments")
-    db.session.commit()
-    flash(_("已上传。"), "success")
+    if run_form(None, lambda: store_upload(upload, owner_type="institution", owner_id=inst.id, kind=kind,
+                                           actor=current_user, division_code=inst.division_code, field="file"),
+                flash_errors=True).done:
+        flash(_("已上传。"), "success")
     return redirect(url_for("registries.institution", institution_id=inst.id) + "#attachments")
 
 
@@ -242,15 +219,10 @@ def add_licence(institution_id: int):
     if not policies.can_edit_entry(current_user, inst):
         raise NotPermitted()
     form = LicenceForm()
-    if not form.validate_on_submit():
-        for field, messages in form.errors.items():
-            for message in messages:
-                flash(f"{getattr(form, field).label.text}：{message}", "error")
-        return redirect(url_for("registries.institution", institution_id=inst.id) + "#licences")
-    services.add_licence(inst, actor=current_user, name=form.name.data, number=form.number.data or "",
-                         issuer=form.issuer.data or "", valid_until=form.valid_until.data)
-    db.session.commit()
-    flash(_("已添加证照。"), "success")
+    if run_form(form, lambda: services.add_licence(inst, actor=current_user, name=form.name.data,
+                                                   number=form.number.data or "", issuer=form.issuer.data or "",
+                                                   valid_until=form.valid_until.data), flash_errors=True).done:
+        flash(_("已添加证照。"), "success")
     return redirect(url_for("registries.institution", institution_id=inst.id) + "#licences")
 
 
@@ -263,15 +235,11 @@ def decide_change(change_id: int, action: str):
         abort(404)
     form = ChangeDecisionForm()
     if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.decide_change(change, actor=current_user, action=action, reason=form.reason.data or "")
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message or _("请填写理由。"), "error")
-        return redirect(url_for("registries.institution", institution_id=change.institution_id) + "#changes")
-    db.session.commit()
-    flash(_("变更申请已处理。"), "success")
+        abort(400)  # the page's own buttons always send a valid form
+    if run_form(form, lambda: services.decide_change(change, actor=current_user, action=action,
+                                                     reason=form.reason.data or ""),
+                valid=True, flash_errors=True).done:
+        flash(_("变更申请已处理。"), "success")
     return redirect(url_for("registries.institution", institution_id=change.institution_id) + "#changes")
 
 
@@ -281,24 +249,17 @@ def _event_page(entry, event: str, back: str):
     if event not in APPROVAL_EVENTS:
         abort(404)
     form = EventForm().for_entry(entry)
-    if form.validate_on_submit():
-        try:
-            services.advance_entry(entry, actor=current_user, event=event, reason=form.reason.data or "",
-                                   comment=form.comment.data or "", reason_code=form.reason_code.data or None,
-                                   statement=form.statement.data or "",
-                                   accept_pledges=bool(form.accept_pledges.data),
-                                   signer_name=form.signer_name.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            return _render_event(entry, event, form, back), 422
-        db.session.commit()
+    run = run_form(form, lambda: services.advance_entry(
+        entry, actor=current_user, event=event, reason=form.reason.data or "", comment=form.comment.data or "",
+        reason_code=form.reason_code.data or None, statement=form.statement.data or "",
+        accept_pledges=bool(form.accept_pledges.data), signer_name=form.signer_name.data or ""))
+    if run.done:
         flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
         return redirect(back)
     if request.method == "GET" and event not in services.available_actions(current_user, entry):
         # Say why rather than show a form that can only fail.
         _refuse(entry, event)
-    return _render_event(entry, event, form, back), 422 if form.errors else 200
+    return _render_event(entry, event, form, back), run.status
 
 
 def _refuse(entry, event):
@@ -354,17 +315,11 @@ def new_talent():
     form = TalentForm()
     if request.method == "GET" and current_user.institution is not None:
         form.division.data = current_user.institution.division_code
-    if form.validate_on_submit():
-        try:
-            talent = services.create_talent(actor=current_user, data=form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, _form_fields(exc))
-            return render_template("registries/talent_edit.html", form=form, talent=None), 422
-        db.session.commit()
+    run = run_form(form, lambda: services.create_talent(actor=current_user, data=form.to_data()))
+    if run.done:
         flash(_("已建立人才登记草稿。核对后请提交县级初核。"), "success")
-        return redirect(url_for("registries.talent", talent_id=talent.id))
-    return render_template("registries/talent_edit.html", form=form, talent=None), 422 if form.errors else 200
+        return redirect(url_for("registries.talent", talent_id=run.result.id))
+    return render_template("registries/talent_edit.html", form=form, talent=None), run.status
 
 
 @bp.get("/talents/<int:talent_id>")
@@ -393,32 +348,23 @@ def edit_talent(talent_id: int):
                             "certificate": {"number": talent.certificate_number, "issuer": talent.certificate_issuer,
                                             "valid_until": talent.certificate_valid_until}}
                       if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_talent(talent, actor=current_user, data=form.to_data())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, _form_fields(exc))
-            return render_template("registries/talent_edit.html", form=form, talent=talent), 422
-        db.session.commit()
+    run = run_form(form, lambda: services.update_talent(talent, actor=current_user, data=form.to_data()))
+    if run.done:
         flash(_("已保存。"), "success")
         return redirect(url_for("registries.talent", talent_id=talent.id))
-    return render_template("registries/talent_edit.html", form=form, talent=talent), 422 if form.errors else 200
+    return render_template("registries/talent_edit.html", form=form, talent=talent), run.status
 
 
 @bp.post("/talents/<int:talent_id>/reveal")
 @login_required
 def reveal_talent(talent_id: int):
     talent = _talent_or_404(talent_id)
-    reason = request.form.get("reason", "")
-    try:
-        full = services.reveal_id_number(talent, actor=current_user, reason=reason)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.fields["reason"][0], "error")
+    run = run_form(None, lambda: services.reveal_id_number(talent, actor=current_user,
+                                                           reason=request.form.get("reason", "")),
+                   flash_errors=True)
+    if not run.done:
         return redirect(url_for("registries.talent", talent_id=talent.id))
-    db.session.commit()
-    return render_template("registries/reveal.html", talent=talent, full=full)
+    return render_template("registries/reveal.html", talent=talent, full=run.result)
 
 
 @bp.post("/talents/<int:talent_id>/training")
@@ -428,22 +374,10 @@ def add_training(talent_id: int):
     if not policies.can_edit_entry(current_user, talent):
         raise NotPermitted()
     form = TrainingForm()
-    if form.validate_on_submit():
-        try:
-            services.add_training(talent, actor=current_user, day=form.date.data, hours=form.hours.data,
-                                  provider=form.provider.data, topic=form.topic.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for messages in exc.fields.values():
-                for m in messages:
-                    flash(m, "error")
-            return redirect(url_for("registries.talent", talent_id=talent.id) + "#training")
-        db.session.commit()
+    if run_form(form, lambda: services.add_training(talent, actor=current_user, day=form.date.data,
+                                                    hours=form.hours.data, provider=form.provider.data,
+                                                    topic=form.topic.data or ""), flash_errors=True).done:
         flash(_("已记录培训。"), "success")
-    else:
-        for field, messages in form.errors.items():
-            for m in messages:
-                flash(f"{getattr(form, field).label.text}：{m}", "error")
     return redirect(url_for("registries.talent", talent_id=talent.id) + "#training")
 
 

@@ -1,4 +1,5 @@
-"""Pages of 监督评价: the county's spot checks, evaluations and complaints; the public complaint form."""
+"""Pages of 监督评价: the county's spot checks, evaluations and complaints; the public complaint form. Each write:
+load (scoped) → authorise → ``run_form`` → respond (docs/architecture.md#request-path)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from flask_login import current_user
 
 from forms.supervision import ComplaintActionForm, ComplaintForm, EvaluationForm, SpotCheckResultForm
 from referral.auth.permissions import Permission, permission_required
-from referral.errors import ValidationFailed
 from referral.extensions import db, limiter
 from referral.registries.models import Institution
 from referral.registries.queries import institutions_visible_to
@@ -21,7 +21,7 @@ from referral.supervision.queries import (
     rounds_visible_to,
     spot_checks_visible_to,
 )
-from referral.web import apply_errors
+from referral.web import run_form
 from workflows.approval import ApprovalState
 from workflows.supervision import CheckState, ComplaintState, complaint_actions
 
@@ -49,20 +49,14 @@ def draw():
 def spot_check(check_id: int):
     check = one_visible_or_404(spot_checks_visible_to(current_user).where(SpotCheck.id == check_id))
     form = SpotCheckResultForm()
-    if form.validate_on_submit():
-        try:
-            services.record_spot_check(check, actor=current_user, result=form.result.data,
-                                       findings=form.findings.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            return render_template("supervision/spot_check.html", check=check, form=form), 422
-        db.session.commit()
+    run = run_form(form, lambda: services.record_spot_check(check, actor=current_user, result=form.result.data,
+                                                            findings=form.findings.data))
+    if run.done:
         flash(_("已记录抽查结果。"), "success")
         return redirect(url_for("supervision.index"))
     can_record = check.state == CheckState.PENDING and current_user.has_permission(Permission.SUPERVISE)
     return render_template("supervision/spot_check.html", check=check, form=form, can_record=can_record), \
-        422 if form.errors else 200
+        run.status
 
 
 @bp.route("/institutions/<int:institution_id>/evaluations", methods=["GET", "POST"])
@@ -70,15 +64,15 @@ def spot_check(check_id: int):
 def evaluations(institution_id: int):
     inst = one_visible_or_404(institutions_visible_to(current_user).where(Institution.id == institution_id))
     form = EvaluationForm()
-    if form.validate_on_submit():
-        services.add_evaluation(inst, actor=current_user, period=form.period.data, score=form.score.data,
-                                conclusion=form.conclusion.data, comment=form.comment.data or "")
-        db.session.commit()
+    run = run_form(form, lambda: services.add_evaluation(
+        inst, actor=current_user, period=form.period.data, score=form.score.data, conclusion=form.conclusion.data,
+        comment=form.comment.data or ""))
+    if run.done:
         flash(_("已记录考核评估。"), "success")
         return redirect(url_for("supervision.evaluations", institution_id=inst.id))
     history = db.session.scalars(evaluations_of(inst.id)).all()
     return render_template("supervision/evaluations.html", inst=inst, form=form, history=history,
-                           can_add=current_user.has_permission(Permission.SUPERVISE)), 422 if form.errors else 200
+                           can_add=current_user.has_permission(Permission.SUPERVISE)), run.status
 
 
 @bp.route("/supervision/complaints/<int:complaint_id>", methods=["GET", "POST"])
@@ -98,15 +92,13 @@ def complaint_action(complaint_id: int, action: str):
         abort(404)
     form = ComplaintActionForm()
     if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.act_on_complaint(row, actor=current_user, action=action, outcome=form.outcome.data or "")
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
+        abort(400)  # the page's own buttons always send a valid form
+    run = run_form(form, lambda: services.act_on_complaint(row, actor=current_user, action=action,
+                                                           outcome=form.outcome.data or ""), valid=True)
+    if not run.done:
         return render_template("supervision/complaint.html", complaint=row, form=form,
-                               actions=complaint_actions(row, services._supervisor(current_user, row.institution))), 422
-    db.session.commit()
+                               actions=complaint_actions(row, services._supervisor(current_user, row.institution))), \
+            run.status
     flash(_("已更新投诉处理情况。"), "success")
     return redirect(url_for("supervision.complaint", complaint_id=row.id))
 
@@ -128,13 +120,12 @@ def public_complaint(institution_id: int):
     if inst is None:
         abort(404)
     form = ComplaintForm()
-    if form.validate_on_submit():
-        actor = current_user._get_current_object() if current_user.is_authenticated else None
-        row = services.file_complaint(inst, actor=actor, content=form.content.data, name=form.name.data or "",
-                                      contact=form.contact.data or "")
-        db.session.commit()
-        return render_template("supervision/complaint_filed.html", complaint=row, inst=inst)
-    return render_template("supervision/complaint_form.html", form=form, inst=inst), 422 if form.errors else 200
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    run = run_form(form, lambda: services.file_complaint(inst, actor=actor, content=form.content.data,
+                                                         name=form.name.data or "", contact=form.contact.data or ""))
+    if run.done:
+        return render_template("supervision/complaint_filed.html", complaint=run.result, inst=inst)
+    return render_template("supervision/complaint_form.html", form=form, inst=inst), run.status
 
 
 @bp.get("/complaints/<reference>")

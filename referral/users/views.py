@@ -8,12 +8,10 @@ from forms.users import UserCreateForm, UserEditForm
 from referral.auth.models import User
 from referral.auth.permissions import Permission, Role, permission_required
 from referral.auth.services import create_user, set_user_active, update_user
-from referral.errors import ValidationFailed
-from referral.extensions import db
 from referral.scoping import one_visible_or_404, scope_of
 from referral.users import bp
 from referral.users.queries import filter_users, users_visible_to
-from referral.web import apply_errors, paginate
+from referral.web import paginate, run_form
 
 
 def _visible_user_or_404(user_id: int) -> User:
@@ -46,19 +44,14 @@ def detail(user_id: int):
 @permission_required(Permission.MANAGE_USERS)
 def create():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = create_user(actor=current_user, username=form.username.data, password=form.password.data,
-                               roles=form.roles.data, division_code=form.division.data or None,
-                               institution_id=form.institution.data, display_name=form.display_name.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            return render_template("users/edit.html", form=form, user=None), 422
-        db.session.commit()
-        flash(_("已创建账号 %(u)s。", u=user.username), "success")
-        return redirect(url_for("users.detail", user_id=user.id))
-    return render_template("users/edit.html", form=form, user=None), 422 if form.errors else 200
+    run = run_form(form, lambda: create_user(
+        actor=current_user, username=form.username.data, password=form.password.data, roles=form.roles.data,
+        division_code=form.division.data or None, institution_id=form.institution.data,
+        display_name=form.display_name.data))
+    if run.done:
+        flash(_("已创建账号 %(u)s。", u=run.result.username), "success")
+        return redirect(url_for("users.detail", user_id=run.result.id))
+    return render_template("users/edit.html", form=form, user=None), run.status
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
@@ -68,18 +61,13 @@ def edit(user_id: int):
     form = UserEditForm(data={"display_name": user.display_name, "roles": [r.value for r in user.roles],
                               "division": user.division_code or "", "institution": user.institution_id}
                         if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            update_user(user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
-                        institution_id=form.institution.data, display_name=form.display_name.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            return render_template("users/edit.html", form=form, user=user), 422
-        db.session.commit()
+    run = run_form(form, lambda: update_user(
+        user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
+        institution_id=form.institution.data, display_name=form.display_name.data))
+    if run.done:
         flash(_("已保存。"), "success")
         return redirect(url_for("users.detail", user_id=user.id))
-    return render_template("users/edit.html", form=form, user=user), 422 if form.errors else 200
+    return render_template("users/edit.html", form=form, user=user), run.status
 
 
 @bp.post("/<int:user_id>/active")
@@ -87,12 +75,6 @@ def edit(user_id: int):
 def set_active(user_id: int):
     user = _visible_user_or_404(user_id)
     active = request.form.get("active") == "1"
-    try:
-        set_user_active(user, actor=current_user, active=active)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("users.detail", user_id=user.id))
-    db.session.commit()
-    flash(_("账号已启用。") if active else _("账号已停用，其登录和 API 令牌已失效。"), "success")
+    if run_form(None, lambda: set_user_active(user, actor=current_user, active=active), flash_errors=True).done:
+        flash(_("账号已启用。") if active else _("账号已停用，其登录和 API 令牌已失效。"), "success")
     return redirect(url_for("users.detail", user_id=user.id))
