@@ -121,6 +121,16 @@ def detail(case_id: int):
     )
 
 
+def _after_event(case: Case, event: str):
+    """Land where the actor may still look: the case, or, when the event took it out of their sight (an
+    institution that declines or transfers it), their list with the confirmation."""
+    flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
+    if db.session.scalar(cases_visible_to(current_user).where(Case.id == case.id).with_only_columns(Case.id)):
+        return redirect(url_for("cases.detail", case_id=case.id))
+    flash(_("个案 %(r)s 已不在您的范围内，已回到个案列表。", r=case.receipt_no), "info")
+    return redirect(url_for("cases.index"))
+
+
 @bp.post("/cases/<int:case_id>/reveal")
 @permission_required(Permission.VIEW_CASES)
 def reveal(case_id: int):
@@ -146,8 +156,7 @@ def event(case_id: int, event: str):
     run = run_form(form, lambda: services.advance_case(case, actor=current_user, event=event,
                                                        **form.to_event_data()))
     if run.done:
-        flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
-        return redirect(url_for("cases.detail", case_id=case.id))
+        return _after_event(case, event)
     if request.method == "GET" and event not in services.available_actions(current_user, case):
         # Say why rather than show a form that can only fail: 403 wrong person, 409 wrong state.
         if (error := services.dry_run(case, actor=current_user, event=event)) is not None:

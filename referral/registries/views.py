@@ -255,7 +255,11 @@ def _event_page(entry, event: str, back: str):
         accept_pledges=bool(form.accept_pledges.data), signer_name=form.signer_name.data or ""))
     if run.done:
         flash(_("已完成：%(e)s", e=EVENT_LABELS[event]), "success")
-        return redirect(back)
+        # Back to the entry while the actor may still see it, else to its list (docs/architecture.md#request-path).
+        visible = institutions_visible_to if isinstance(entry, Institution) else talents_visible_to
+        if db.session.scalar(visible(current_user).where(type(entry).id == entry.id).with_only_columns(type(entry).id)):
+            return redirect(back)
+        return redirect(url_for("registries.institutions" if isinstance(entry, Institution) else "registries.talents"))
     if request.method == "GET" and event not in services.available_actions(current_user, entry):
         # Say why rather than show a form that can only fail.
         _refuse(entry, event)

@@ -173,3 +173,43 @@ def test_finding_a_case(client, people, bearer):
     body = client.get("/api/v1/cases", query_string={"channel": "medical", "clock": "running"},
                       headers=bearer(people["officer"])).get_json()
     assert body["total"] == 3  # applied today: the registration clock has more than 2 working days left
+
+
+def test_every_event_lands_where_its_actor_may_look(client, people):
+    # issue 10.4: after each event the actor lands on a page they may see (200), never on a 404.
+    from tests.cases.conftest import id_number
+
+    def fire(actor, case, event, **data):
+        login(client, people[actor])
+        response = post(client, f"/cases/{case.id}/events/{event}", **data)
+        assert response.status_code == 302, (event, response.get_data(as_text=True)[:500])
+        landing = client.get(response.headers["Location"])
+        assert landing.status_code == 200, (event, response.headers["Location"])
+        return response.headers["Location"]
+
+    inst = str(people["inst"].id)
+    served = new_case(people)
+    assert fire("officer", served, "register", verification="已核实") == f"/cases/{served.id}"
+    fire("officer", served, "refer", institution_id=inst)
+    assert fire("staff", served, "decline", reason_code="no_capacity", reason="满员") == "/cases/"  # left their view
+    fire("officer", served, "refer", institution_id=inst)
+    fire("staff", served, "accept")
+    fire("staff", served, "assess", result="suitable", **{"assessment-risk_grade": "1"})
+    fire("staff", served, "sign_agreement", **{"agreement-start_date": "2026-01-05", "agreement-end_date": "2026-12-31"})
+    fire("staff", served, "review", **{"assessment-risk_grade": "1"})
+    assert fire("staff", served, "transfer", reason="迁居") == "/cases/"  # back with the officer
+    assert fire("officer", served, "close", reason_code="moved_away") == f"/cases/{served.id}"
+    fire("officer", served, "follow_up", reason="家属来电，提前回访", **{"follow_up-method": "phone"})
+    other = services.submit_application(actor=people["hospital"], data={
+        "channel": "medical", "name": "王强", "id_number": id_number("19850615", 457), "division_code": "220102",
+        "needs": "社交", "service_types": ["服药训练"], "consent_signer": "applicant"})
+    db.session.commit()
+    fire("officer", other, "return", reason="请补充诊断证明")
+    fire("hospital", other, "resubmit")
+    fire("officer", other, "reject", reason="不符合条件")
+    third = services.submit_application(actor=people["hospital"], data={
+        "channel": "medical", "name": "赵六", "id_number": id_number("19850615", 461), "division_code": "220102",
+        "needs": "社交", "service_types": ["服药训练"], "consent_signer": "applicant"})
+    db.session.commit()
+    fire("hospital", third, "withdraw", reason="家属决定暂不申请")
+
