@@ -213,3 +213,30 @@ def test_every_event_lands_where_its_actor_may_look(client, people):
     db.session.commit()
     fire("hospital", third, "withdraw", reason="家属决定暂不申请")
 
+
+def test_a_service_error_on_a_nested_field_shows_next_to_it(client, people):
+    """The services name fields as the API does, dotted into sub-forms (applicant.division); the one mapper
+    (referral.web.apply_errors) puts the message on that sub-field, not on the sub-form, nor on a 500."""
+    login(client, people["hospital"])
+    response = post(client, "/cases/new", channel="medical", **{
+        "applicant-name": "王五", "applicant-id_number": ADULT_ID, "applicant-division": "999999",
+        "needs": "需要家庭支持", "consent-signer": "applicant", "consent_given": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and db.session.scalars(db.select(Case)).all() == []
+    error = page.index('id="applicant-division-error"')
+    assert "请填写申请人居住地的县级行政区划代码" in page[error:error + 200]
+
+
+def test_apply_errors_walks_dotted_names_and_keeps_the_rest_above_the_form(app):
+    from forms.cases import CaseEventForm
+    from referral.errors import ValidationFailed
+    from referral.web import apply_errors
+
+    with app.test_request_context():
+        form = CaseEventForm(meta={"csrf": False})
+        apply_errors(form, ValidationFailed("整体说明", fields={
+            "assessment.risk_grade": ["等级"], "reason": ["理由"], "agreement": ["协议"], "nowhere": ["无处"]}))
+        assert form.assessment.form.risk_grade.errors == ["等级"] and form.reason.errors == ["理由"]
+        assert form.form_errors == ["协议", "无处"]  # a sub-form or an unknown name: above the form
+        apply_errors(form, ValidationFailed("只有说明"))
+        assert form.form_errors[-1] == "只有说明"
