@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forms import BaseForm, SubForm
 from forms.fields import IdNumber, MultiCheckboxField, coded, division_code, options, phone
-from referral.cases.models import Channel, ConsentSigner, FollowUpMethod, Insight, MedicationAdherence
+from referral.cases.models import AbilityLevel, Channel, ConsentSigner, FollowUpMethod, Insight, MedicationAdherence
 from referral.service_items import SERVICE_ITEMS
 from workflows.case import AssessmentResult, CaseState, CloseReason, DeclineReason
 
@@ -83,6 +83,9 @@ class AssessmentForm(SubForm):
                                        validators=[Optional()])
     physical_health = TextAreaField(_l("躯体健康"), validators=[Optional(), Length(max=2000)])
     social_function = TextAreaField(_l("社会功能（个人生活料理、家务、工作、学习、社交）"), validators=[Optional(), Length(max=2000)])
+    self_care = SelectField(_l("生活自理能力"), choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
+    social_adaptation = SelectField(_l("社会适应能力"), choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
+    employability = SelectField(_l("就业能力"), choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
     family_support = TextAreaField(_l("家庭支持"), validators=[Optional(), Length(max=2000)])
     needs_wishes = TextAreaField(_l("需求与意愿"), validators=[Optional(), Length(max=2000)])
     sdss = IntegerField("SDSS（0–20）", validators=[Optional(), NumberRange(min=0, max=20)])

@@ -62,6 +62,18 @@ class MedicationAdherence(Coded):
     NOT_NEEDED = "not_needed", N_("医嘱无需服药")
 
 
+class AbilityLevel(Coded):
+    """生活自理能力, 社会适应能力, 就业能力 as the 康复评估表 rates them, kept in an assessment's domains."""
+
+    GOOD = "good", N_("良好")
+    FAIR = "fair", N_("一般")
+    POOR = "poor", N_("较差")
+
+
+# The rated abilities (docs/domain.md#assessment-and-service-items), in the order of the form.
+ABILITY_FIELDS = ("self_care", "social_adaptation", "employability")
+
+
 class FollowUpMethod(Coded):
     PHONE = "phone", N_("电话")
     VISIT = "visit", N_("上门")

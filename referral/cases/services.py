@@ -231,9 +231,14 @@ def _assessment(case, actor, kind, data, *, result=None) -> Assessment:
     if not 0 <= risk <= 5:
         raise ValidationFailed(fields={"assessment.risk_grade": [_("危险性评估等级应为 0–5。")]})
     scales = {k: payload.pop(k, None) for k in ("sdss", "psp", "gaf", "adl")}
-    payload.pop("next_review_date", None)  # a column of its own (set by the review), and a date is not JSON
+    # A column of its own (a date is not JSON); a closing assessment has no next review.
+    next_review = payload.pop("next_review_date", None) if kind is not AssessmentKind.CLOSING else None
+    if next_review is not None and next_review <= today_in_china():
+        raise ValidationFailed(fields={"assessment.next_review_date": [_("下次阶段性评估日期应在今天之后。")]})
+    payload.pop("next_review_date", None)
     row = Assessment(case_id=case.id, institution_id=case.institution_id, kind=kind, result=result, risk_grade=risk,
-                     domains=payload, plan=payload.pop("plan", "") or "", assessed_by_id=actor.id, **scales)
+                     domains=payload, plan=payload.pop("plan", "") or "", assessed_by_id=actor.id,
+                     next_review_date=next_review, **scales)
     db.session.add(row)
     return row
 
@@ -287,14 +292,17 @@ class _AFTER:
                                  form=agreement.get("form") or "", frequency=agreement.get("frequency") or "",
                                  signer_name=agreement.get("signer_name") or case.applicant_name,
                                  recorded_by_id=actor.id))
-        case.next_review_date = start + relativedelta(months=_deadlines(case).review_interval_months)
+        # The first staged review: the date the comprehensive assessment set, else the configured interval.
+        planned = db.session.scalar(select(Assessment.next_review_date).where(
+            Assessment.case_id == case.id, Assessment.kind == AssessmentKind.COMPREHENSIVE)
+            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1))
+        case.next_review_date = planned or start + relativedelta(months=_deadlines(case).review_interval_months)
 
     @staticmethod
     def review(case, actor, fired, **data):
         row = _assessment(case, actor, AssessmentKind.STAGED, data)
         months = _deadlines(case).review_interval_months
-        row.next_review_date = (data.get("assessment") or {}).get("next_review_date") or \
-            today_in_china() + relativedelta(months=months)
+        row.next_review_date = row.next_review_date or today_in_china() + relativedelta(months=months)
         case.next_review_date = row.next_review_date
 
     @staticmethod

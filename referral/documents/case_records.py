@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from forms.cases import AssessmentForm, FollowUpForm
 from referral.auth.models import User
 from referral.cases.models import (
+    ABILITY_FIELDS,
+    AbilityLevel,
     Assessment,
     AssessmentKind,
     Case,
@@ -43,8 +45,6 @@ KIND_EVENTS = {AssessmentKind.COMPREHENSIVE: "assess", AssessmentKind.STAGED: "r
                AssessmentKind.CLOSING: "close"}
 RISK_GRADES = tuple(f"{g}级" for g in range(6))
 # Domains the assessment form does not record (docs/domain.md#assessment-and-service-items; 104号's three abilities): ticked by hand.
-ABILITIES = ("生活自理能力", "社会适应能力", "就业能力")
-LEVELS = ("良好", "一般", "较差")
 PLACES = ("机构内", "入户", "其他")
 # The four scale totals docs/domain.md#assessment-and-service-items names, with the column that holds each (Assessment.sdss …).
 SCALES = (("sdss", "社会功能缺陷筛选量表"), ("psp", "个人和社会功能量表"), ("gaf", "大体功能评定量表"),
@@ -172,7 +172,9 @@ def assessment_context(assessment: Assessment, *, issued_on: date | None = None,
         "medication": adherence,
         "medication_options": options(adherence_labels.values(), {adherence}),
         **{key: str(domains.get(key) or "") for key in TEXT_DOMAINS},
-        "abilities": [{"label": a, "options": options(LEVELS)} for a in ABILITIES],
+        "abilities": [{"label": labels[key], "options": options(AbilityLevel.labels().values(),
+                                                                 {AbilityLevel.labels().get(domains.get(key) or "")})}
+                      for key in ABILITY_FIELDS],
         "scales": _scales(assessment, labels),
         "result": result,
         "result_options": options(result_labels.values(), {result}),
@@ -208,7 +210,8 @@ def blank_assessment() -> dict:
         "medication": "",
         "medication_options": options(MedicationAdherence.labels().values()),
         **{key: "" for key in TEXT_DOMAINS},
-        "abilities": [{"label": a, "options": options(LEVELS)} for a in ABILITIES],
+        "abilities": [{"label": labels[key], "options": options(AbilityLevel.labels().values())}
+                      for key in ABILITY_FIELDS],
         "scales": _scales(None, labels),
         "result": "",
         "result_options": options(AssessmentResult.labels().values()),

@@ -347,3 +347,39 @@ def test_a_follow_up_opens_before_its_due_date_and_earlier_needs_a_reason(client
     assert last.status_code == 200 and last.get_json()["state"] == "completed"
     history = client.get(f"/api/v1/cases/{cid}/history", headers=h["staff"]).get_json()
     assert any("本人将迁出本市" in str(item) for item in history["items"])
+
+
+def test_assessments_keep_what_they_ask(client, people, bearer):
+    # issue 10.6: the comprehensive assessment's next review date is kept and becomes the first review's due
+    # date; the ratings (self-care, social adaptation, employability) are kept and printed; a closing
+    # assessment has no next review date to ask for.
+    from referral.documents.case_records import assessment_context
+    from tests.conftest import login
+
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    post_event(client, h["staff"], cid, event="accept")
+    planned = today_in_china() + timedelta(days=45)
+    past = post_event(client, h["staff"], cid, event="assess", result="suitable", assessment={
+        "risk_grade": 1, "next_review_date": today_in_china().isoformat()})
+    assert past.status_code == 422 and "assessment.next_review_date" in past.get_json()["error"]["fields"]
+    response = post_event(client, h["staff"], cid, event="assess", result="suitable", assessment={
+        "risk_grade": 1, "self_care": "good", "social_adaptation": "fair", "employability": "poor",
+        "next_review_date": planned.isoformat()})
+    assert response.status_code == 200, response.get_json()
+    post_event(client, h["staff"], cid, event="sign_agreement", agreement={
+        "start_date": today_in_china().isoformat(), "end_date": (today_in_china() + timedelta(days=180)).isoformat()})
+    db.session.expire_all()
+    first = db.session.scalars(db.select(Assessment).where(Assessment.case_id == cid)).one()
+    assert first.next_review_date == planned
+    assert {k: first.domains[k] for k in ("self_care", "social_adaptation", "employability")} == \
+        {"self_care": "good", "social_adaptation": "fair", "employability": "poor"}
+    assert db.session.get(Case, cid).next_review_date == planned and db.session.get(Case, cid).due_date == planned
+    printed = assessment_context(first, issued_on=today_in_china(), verification_code="TEST")
+    assert [[o["label"] for o in a["options"] if o["checked"]] for a in printed["abilities"]] == [["良好"], ["一般"], ["较差"]]
+    assert printed["next_review_date"]
+    login(client, people["staff"])
+    close_page = client.get(f"/cases/{cid}/events/close").get_data(as_text=True)
+    assert "下次阶段性评估日期" not in close_page and "生活自理能力" in close_page
