@@ -33,7 +33,10 @@ class Kind:
 KINDS = {
     "licence_scan": Kind((content.PDF, content.JPEG, content.PNG), _l("只接受 PDF、JPG 或 PNG 文件。")),
     "premises_photo": Kind((content.JPEG, content.PNG), _l("只接受 JPG 或 PNG 图片。")),
+    "certificate_scan": Kind((content.PDF, content.JPEG, content.PNG), _l("只接受 PDF、JPG 或 PNG 文件。")),
 }
+# Which kinds each registry entry takes: an institution its licence and premises, a talent the certificate.
+KINDS_OF_OWNER = {"institution": ("licence_scan", "premises_photo"), "talent": ("certificate_scan",)}
 
 REFUSALS = {
     "corrupt_image": _l("文件已损坏或不是真正的图片。"),

@@ -15,11 +15,12 @@ from referral.cases import services
 from referral.cases.models import Case
 from referral.cases.policies import can_refer, can_see_identity
 from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
-from referral.cases.queries import cases_visible_to, eligible_for_referral, history_of, search_cases
+from referral.cases.queries import case_parts, cases_visible_to, eligible_for_referral, history_of, search_cases
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.scoping import one_visible_or_404
-from workflows.case import CASE_EVENTS, CaseState
+from workflows.case import CASE_EVENTS, CaseFlow, CaseState
+from workflows.engine import required_fields
 
 # The seven statutory steps, as the public status shows them (docs/domain.md#case-machine).
 STAGES = {s: _l(s.label) for s in CaseState}
@@ -33,8 +34,10 @@ def _case_or_404(user, case_id):
     return one_visible_or_404(cases_visible_to(user).where(Case.id == case_id))
 
 
-def _json(user, case, reveal=False):
-    return case_json(case, reveal=reveal, identity=can_see_identity(user, case))
+def _json(user, case, reveal=False, parts=None):
+    if parts is None:
+        parts = case_parts([case.id])[case.id]
+    return case_json(case, reveal=reveal, identity=can_see_identity(user, case), parts=parts)
 
 
 @operation("/cases", "POST", summary="提交转介服务申请（协助人或转介服务人员代为录入）", tag="cases", body=ApplicationForm,
@@ -54,7 +57,8 @@ def list_cases(user, query):
                         overdue_flag=query.overdue.data or "", sort=query.sort.data or "")
     page = db.paginate(stmt, page=query.page.data or 1,
                        per_page=query.per_page.data or 25, error_out=False, max_per_page=100)
-    return {"items": [_json(user, c) for c in page.items], "total": page.total, "page": page.page,
+    parts = case_parts([c.id for c in page.items])
+    return {"items": [_json(user, c, parts=parts[c.id]) for c in page.items], "total": page.total, "page": page.page,
             "per_page": page.per_page}
 
 
@@ -99,7 +103,15 @@ def case_eligible_institutions(user, case_id):
             for i in eligible_for_referral(case)]
 
 
+def _event_requirements() -> str:
+    """What each event requires, read from the machine's table (workflows/engine.py: required_fields)."""
+    lines = [f"- `{event}`: " + (", ".join(f"`{f}`" for f in required_fields(CaseFlow, event)) or "—")
+             for event in sorted(CASE_EVENTS)]
+    return "每个事件必填的字段（按状态机的条件）：\n" + "\n".join(lines)
+
+
 @operation("/cases/<int:case_id>/events", "POST", summary="个案事件（register、refer、accept…）", tag="cases",
+           description=_event_requirements(),
            body=ApiCaseEventForm, responses={200: ("新状态下的个案", CASE_SCHEMA)}, errors=(403, 404, 409))
 def case_event(user, case_id, data):
     case = _case_or_404(user, case_id)

@@ -29,6 +29,18 @@ CASE_SCHEMA = {
         "institution_id": {"type": ["integer", "null"]}, "is_minor": {"type": "boolean"},
         "duplicate_of": {"type": ["integer", "null"]},
         "due_date": {"type": ["string", "null"], "format": "date"}, "working_days_left": {"type": ["integer", "null"]},
+        "assessments": {"type": "array", "items": {"type": "object", "required": ["id", "kind"], "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["comprehensive", "staged", "closing"]},
+            "assessed_at": {"type": "string", "format": "date-time"}, "risk_grade": {"type": "integer"},
+            "result": {"type": ["string", "null"]}, "next_review_date": {"type": ["string", "null"], "format": "date"}}}},
+        "agreements": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "integer"}, "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "service_items": {"type": "array", "items": {"type": "string"}}}}},
+        "follow_ups": {"type": "array", "items": {"type": "object", "required": ["id", "due_date", "done"],
+                                                  "properties": {
+            "id": {"type": "integer"}, "due_date": {"type": "string", "format": "date"}, "done": {"type": "boolean"},
+            "done_at": {"type": ["string", "null"], "format": "date-time"}, "method": {"type": ["string", "null"]}}}},
     },
 }
 HISTORY_SCHEMA = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
@@ -38,7 +50,8 @@ HISTORY_SCHEMA = {"type": "object", "required": ["items"], "properties": {"items
                    "at": {"type": "string", "format": "date-time"}}}}}}
 
 
-def case_json(case, *, reveal: bool = False, identity: bool = True) -> dict:
+def case_json(case, *, reveal: bool = False, identity: bool = True, parts: dict | None = None) -> dict:
+    """``parts``: the case's assessments, agreements and follow-ups (``queries.case_parts``)."""
     hidden = "（未成年人）"
     return {
         "id": case.id, "state": str(case.state), "version": case.version, **clock(case),
@@ -50,11 +63,14 @@ def case_json(case, *, reveal: bool = False, identity: bool = True) -> dict:
             "phone": case.applicant_phone if reveal else (mask_phone(case.applicant_phone) if identity else hidden),
             "address": case.applicant_address if identity else hidden,
             "division": case.division_code},
-        "guardian": {"name": case.guardian_name, "relation": case.guardian_relation,
-                     "phone": case.guardian_phone if reveal else mask_phone(case.guardian_phone)},
+        # A minor's guardian names the family: hidden with the minor's identity.
+        "guardian": {"name": case.guardian_name if identity else hidden, "relation": case.guardian_relation,
+                     "phone": case.guardian_phone if reveal else (mask_phone(case.guardian_phone) if identity
+                                                                  else hidden)},
         "needs": case.needs if identity else hidden, "service_types": case.service_types,
         "consent": {"signer": str(case.consent_signer), "signed_at": case.consent_signed_at.isoformat()},
         "institution_id": case.institution_id, "is_minor": case.is_minor, "duplicate_of": case.duplicate_of_id,
+        **(parts or {"assessments": [], "agreements": [], "follow_ups": []}),
     }
 
 

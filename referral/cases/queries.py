@@ -141,3 +141,30 @@ def institution_choices(user) -> list[tuple[int, str]]:
     return db.session.execute(select(Institution.id, Institution.name).where(Institution.id.in_(
         select(InstitutionServiceArea.institution_id).where(InstitutionServiceArea.division_code == user.division_code)))
         .order_by(Institution.name)).all()
+
+
+def case_parts(case_ids: list[int]) -> dict[int, dict[str, list]]:
+    """The assessments, agreements and follow-ups of these cases, with their ids (the API's case JSON lists
+    them: a document of one of them is asked for by ``?assessment_id=``), in three queries for any number."""
+    from referral.cases.models import Agreement, Assessment, FollowUp
+    from referral.extensions import db
+
+    parts: dict[int, dict[str, list]] = {cid: {"assessments": [], "agreements": [], "follow_ups": []}
+                                         for cid in case_ids}
+    if not case_ids:
+        return parts
+    for a in db.session.scalars(select(Assessment).where(Assessment.case_id.in_(case_ids))
+                                .order_by(Assessment.assessed_at, Assessment.id)):
+        parts[a.case_id]["assessments"].append({
+            "id": a.id, "kind": str(a.kind), "assessed_at": a.assessed_at.isoformat(), "risk_grade": a.risk_grade,
+            "result": a.result, "next_review_date": a.next_review_date.isoformat() if a.next_review_date else None})
+    for g in db.session.scalars(select(Agreement).where(Agreement.case_id.in_(case_ids)).order_by(Agreement.id)):
+        parts[g.case_id]["agreements"].append({
+            "id": g.id, "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(),
+            "service_items": list(g.service_items or [])})
+    for f in db.session.scalars(select(FollowUp).where(FollowUp.case_id.in_(case_ids))
+                                .order_by(FollowUp.due_date, FollowUp.id)):
+        parts[f.case_id]["follow_ups"].append({
+            "id": f.id, "due_date": f.due_date.isoformat(), "done": f.done_at is not None,
+            "done_at": f.done_at.isoformat() if f.done_at else None, "method": f.method})
+    return parts

@@ -196,12 +196,13 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
                 last_commit = time.monotonic()
         archive.writestr("manifest.csv", _manifest(rows))
     with path.open("rb") as fh:  # up to DOCUMENT_EXPORT_MAX documents: hashed as a stream, not read whole
-        export.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-    export.done = export.total
-    export.file_name = path.name
-    export.size = path.stat().st_size
-    export.finished_at = utcnow()
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    # Read what the row holds before writing: a lazy load would flush a half-finished row, which the CHECKs
+    # (done iff hash, done has its file) rightly refuse.
+    total = export.total
     fire_export(export, "finish")
+    export.sha256, export.done, export.file_name = digest, total, path.name
+    export.size, export.finished_at = path.stat().st_size, utcnow()
     record("document.export_done", "document_export", export.id, actor=actor, division_code=export.division_code,
            document=export.code, documents=len(planned))
     db.session.commit()

@@ -15,11 +15,13 @@ from forms.registries import (
     TalentForm,
 )
 from referral.api.spec import operation
+from referral.attachments.models import Attachment
+from referral.attachments.services import KINDS_OF_OWNER, store_upload
 from referral.auth.permissions import Permission
 from referral.divisions.models import within
-from referral.errors import Conflict, ValidationFailed
+from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
-from referral.registries import services
+from referral.registries import policies, services
 from referral.registries.models import Institution, Talent
 from referral.registries.presenters import INSTITUTION_SCHEMA, TALENT_SCHEMA, institution_json, talent_json
 from referral.registries.queries import institutions_visible_to, talents_visible_to
@@ -156,3 +158,54 @@ def talent_event(user, talent_id, data):
     talent = one_visible_or_404(talents_visible_to(user).where(Talent.id == talent_id))
     return talent_json(_fire(talent, user, data))
 
+
+
+# --- attachments (multipart), so that another system can take an institution to county_review -------------
+
+ATTACHMENT_SCHEMA = {"type": "object", "required": ["id", "kind", "filename", "content_type", "size"], "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string"}, "filename": {"type": "string"},
+    "content_type": {"type": "string"}, "size": {"type": "integer"}, "sha256": {"type": "string"},
+    "uploaded_at": {"type": "string", "format": "date-time"}}}
+_OWNERS = {"institutions": ("institution", Institution, institutions_visible_to),
+           "talents": ("talent", Talent, talents_visible_to)}
+
+
+def _entry_or_404(user, plural: str, entry_id: int):
+    _owner, model, visible = _OWNERS[plural]
+    return one_visible_or_404(visible(user).where(model.id == entry_id))
+
+
+def _attachment_json(att) -> dict:
+    return {"id": att.id, "kind": att.kind, "filename": att.filename, "content_type": att.content_type,
+            "size": att.size, "sha256": att.sha256, "uploaded_at": att.uploaded_at.isoformat()}
+
+
+@operation("/<any(institutions, talents):plural>/<int:entry_id>/attachments", "POST", tag="registries",
+           summary="上传附件（multipart/form-data：kind、file；按文件内容检查类型）",
+           description="kind：机构为 licence_scan（登记证书或执业许可扫描件，PDF/JPG/PNG）或 premises_photo"
+                       "（场地照片，JPG/PNG）；人才为 certificate_scan（资格证书扫描件）。file：文件本身，不超过 10 MB。",
+           responses={201: ("已上传", ATTACHMENT_SCHEMA)}, errors=(403, 404, 422))
+def upload_entry_attachment(user, plural, entry_id):
+    entry = _entry_or_404(user, plural, entry_id)
+    if not policies.can_edit_entry(user, entry):
+        raise NotPermitted()
+    owner = _OWNERS[plural][0]
+    kind = request.form.get("kind", "")
+    if kind not in KINDS_OF_OWNER[owner]:
+        raise ValidationFailed(fields={"kind": [_("附件类型应为：%(k)s", k="、".join(KINDS_OF_OWNER[owner]))]})
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(fields={"file": [_("请选择要上传的文件。")]})
+    return _attachment_json(store_upload(upload, owner_type=owner, owner_id=entry.id, kind=kind, actor=user,
+                                         division_code=entry.division_code, field="file")), 201
+
+
+@operation("/<any(institutions, talents):plural>/<int:entry_id>/attachments", "GET", tag="registries",
+           summary="条目的附件列表", responses={200: ("附件", {"type": "object", "required": ["items"], "properties": {
+               "items": {"type": "array", "items": ATTACHMENT_SCHEMA}}})}, errors=(404,))
+def list_entry_attachments(user, plural, entry_id):
+    entry = _entry_or_404(user, plural, entry_id)
+    rows = db.session.scalars(db.select(Attachment).where(
+        Attachment.owner_type == _OWNERS[plural][0], Attachment.owner_id == entry.id, Attachment.deleted_at.is_(None))
+        .order_by(Attachment.uploaded_at, Attachment.id)).all()
+    return {"items": [_attachment_json(a) for a in rows]}

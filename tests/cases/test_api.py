@@ -383,3 +383,27 @@ def test_assessments_keep_what_they_ask(client, people, bearer):
     login(client, people["staff"])
     close_page = client.get(f"/cases/{cid}/events/close").get_data(as_text=True)
     assert "下次阶段性评估日期" not in close_page and "生活自理能力" in close_page
+
+
+def test_the_case_json_lists_its_parts_with_their_ids(client, people, bearer):
+    # issue 10.12: assessments, agreements and follow-ups with ids, so ?assessment_id= can be found by the API.
+    h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff")}
+    cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
+    post_event(client, h["officer"], cid, event="register", verification="已核实")
+    post_event(client, h["officer"], cid, event="refer", institution_id=people["inst"].id)
+    post_event(client, h["staff"], cid, event="accept")
+    post_event(client, h["staff"], cid, event="assess", result="suitable", assessment={"risk_grade": 1})
+    body = post_event(client, h["staff"], cid, event="sign_agreement", agreement={
+        "start_date": today_in_china().isoformat(),
+        "end_date": (today_in_china() + timedelta(days=90)).isoformat()}).get_json()
+    assessment = db.session.scalars(db.select(Assessment).where(Assessment.case_id == cid)).one()
+    assert [(a["id"], a["kind"], a["result"]) for a in body["assessments"]] == \
+        [(assessment.id, "comprehensive", "suitable")]
+    assert len(body["agreements"]) == 1 and body["follow_ups"] == []
+    post_event(client, h["staff"], cid, event="close", reason_code="goals_met", assessment={"risk_grade": 0})
+    listed = client.get("/api/v1/cases", query_string={"q": ADULT_ID}, headers=h["officer"]).get_json()["items"]
+    assert [f["done"] for f in listed[0]["follow_ups"]] == [False, False]
+    assert [a["kind"] for a in listed[0]["assessments"]] == ["comprehensive", "closing"]
+    pdf = client.get(f"/api/v1/cases/{cid}/documents/assessment",
+                     query_string={"assessment_id": body["assessments"][0]["id"]}, headers=h["staff"])
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
