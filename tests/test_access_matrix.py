@@ -123,7 +123,8 @@ def test_every_route_is_in_the_matrix(app):
              "/api/v1/cases/{case}/documents/220102": "/api/v1/cases/{case}/documents/application",
              "/api/v1/institutions/{inst}/documents/220102": "/api/v1/institutions/{inst}/documents/confidentiality_pledge",
              "/api/v1/talents/{talent}/documents/220102": "/api/v1/talents/{talent}/documents/confidentiality_pledge",
-             "<any(institutions, talents):plural>/{entry}/attachments": "institutions/{inst}/attachments"}
+             "/api/v1/institutions/{entry}/attachments": "/api/v1/institutions/{inst}/attachments",
+             "/api/v1/talents/{entry}/attachments": "/api/v1/talents/{talent}/attachments"}
     missing = []
     for rule in app.url_map.iter_rules():
         path = rule.rule

@@ -180,12 +180,7 @@ def _attachment_json(att) -> dict:
             "size": att.size, "sha256": att.sha256, "uploaded_at": att.uploaded_at.isoformat()}
 
 
-@operation("/<any(institutions, talents):plural>/<int:entry_id>/attachments", "POST", tag="registries",
-           summary="上传附件（multipart/form-data：kind、file；按文件内容检查类型）",
-           description="kind：机构为 licence_scan（登记证书或执业许可扫描件，PDF/JPG/PNG）或 premises_photo"
-                       "（场地照片，JPG/PNG）；人才为 certificate_scan（资格证书扫描件）。file：文件本身，不超过 10 MB。",
-           responses={201: ("已上传", ATTACHMENT_SCHEMA)}, errors=(403, 404, 422))
-def upload_entry_attachment(user, plural, entry_id):
+def _upload(user, plural: str, entry_id: int):
     entry = _entry_or_404(user, plural, entry_id)
     if not policies.can_edit_entry(user, entry):
         raise NotPermitted()
@@ -200,12 +195,29 @@ def upload_entry_attachment(user, plural, entry_id):
                                          division_code=entry.division_code, field="file")), 201
 
 
-@operation("/<any(institutions, talents):plural>/<int:entry_id>/attachments", "GET", tag="registries",
-           summary="条目的附件列表", responses={200: ("附件", {"type": "object", "required": ["items"], "properties": {
-               "items": {"type": "array", "items": ATTACHMENT_SCHEMA}}})}, errors=(404,))
-def list_entry_attachments(user, plural, entry_id):
+def _list_attachments(user, plural: str, entry_id: int):
     entry = _entry_or_404(user, plural, entry_id)
     rows = db.session.scalars(db.select(Attachment).where(
         Attachment.owner_type == _OWNERS[plural][0], Attachment.owner_id == entry.id, Attachment.deleted_at.is_(None))
         .order_by(Attachment.uploaded_at, Attachment.id)).all()
     return {"items": [_attachment_json(a) for a in rows]}
+
+
+# One pair of operations per kind of entry, as the documents do (the OpenAPI document names each path).
+for _plural, (_owner, _model, _visible) in _OWNERS.items():
+    def _post(user, entry_id, _plural=_plural):
+        return _upload(user, _plural, entry_id)
+
+    def _get(user, entry_id, _plural=_plural):
+        return _list_attachments(user, _plural, entry_id)
+
+    _post.__name__, _get.__name__ = f"upload_{_owner}_attachment", f"list_{_owner}_attachments"
+    _post.__module__ = _get.__module__ = __name__
+    operation(f"/{_plural}/<int:entry_id>/attachments", "POST", tag="registries",
+              summary="上传附件（multipart/form-data：kind、file；按文件内容检查类型）",
+              description=f"kind：{'、'.join(KINDS_OF_OWNER[_owner])}（登记证书或执业许可扫描件 PDF/JPG/PNG；"
+                          "场地照片 JPG/PNG；资格证书扫描件 PDF/JPG/PNG）。file：文件本身，不超过 10 MB。",
+              responses={201: ("已上传", ATTACHMENT_SCHEMA)}, errors=(403, 404, 422))(_post)
+    operation(f"/{_plural}/<int:entry_id>/attachments", "GET", tag="registries", summary="条目的附件列表",
+              responses={200: ("附件", {"type": "object", "required": ["items"], "properties": {
+                  "items": {"type": "array", "items": ATTACHMENT_SCHEMA}}})}, errors=(404,))(_get)

@@ -77,6 +77,8 @@ API_MATRIX = [
     # attachments: the owner uploads (422 here: the probe sends no file), whoever sees the entry lists them
     ("GET", "/api/v1/institutions/{inst}/attachments", 401, {r: (200 if r in IN_SCOPE else 404) for r in Role}),
     ("POST", "/api/v1/institutions/{inst}/attachments", 401, scoped(403, institution_admin=422)),
+    ("GET", "/api/v1/talents/{talent}/attachments", 401, {r: (200 if r in IN_SCOPE else 404) for r in Role}),
+    ("POST", "/api/v1/talents/{talent}/attachments", 401, scoped(403, institution_admin=422)),
 ]
 BODIES = {"PATCH /api/v1/institutions/{inst}": {"free_places": 1},
           "POST /api/v1/institutions/{inst}/events": {"event": "withdraw"},
