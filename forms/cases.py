@@ -114,6 +114,37 @@ class FollowUpForm(SubForm):
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
 
 
+class CorrectedApplicantForm(SubForm):
+    phone = StringField(_l("联系电话"), validators=[Optional(), phone])
+    address = StringField(_l("居住地址"), validators=[Optional(), Length(max=255)])
+
+
+class _Corrections:
+    """What a returned application may correct before it is resubmitted (payload names of the case:
+    applicant{phone, address}, guardian{name, relation, phone}, needs). Empty fields keep their value.
+    Shared by the staff event form (nested) and the public form (top level)."""
+
+    applicant = FormField(CorrectedApplicantForm, label=_l("申请人"))
+    guardian = FormField(GuardianForm, label=_l("监护人"))
+    needs = TextAreaField(_l("康复需求"), validators=[Optional(), Length(max=4000)])
+
+    def corrections(self) -> dict:
+        a, g = self.applicant.form, self.guardian.form
+        values = {"applicant_phone": a.phone.data, "applicant_address": a.address.data, "guardian_name": g.name.data,
+                  "guardian_relation": g.relation.data, "guardian_phone": g.phone.data, "needs": self.needs.data}
+        return {k: v.strip() for k, v in values.items() if v and v.strip()}
+
+
+class CorrectionsForm(SubForm, _Corrections):
+    pass
+
+
+class PublicResubmitForm(BaseForm, _Corrections):
+    """POST /api/v1/public/applications/{receipt_no}/resubmit."""
+
+    id_last4 = StringField(_l("身份证号后四位"), validators=[DataRequired(), Length(min=4, max=4)])
+
+
 class CaseEventForm(BaseForm):
     """What any case event may carry; the machine decides what each event needs."""
 
@@ -127,6 +158,7 @@ class CaseEventForm(BaseForm):
     assessment = FormField(AssessmentForm, label=_l("评估"))
     agreement = FormField(AgreementForm, label=_l("服务协议"))
     follow_up = FormField(FollowUpForm, label=_l("回访"))
+    corrections = FormField(CorrectionsForm, label=_l("补正内容"))
 
     def to_event_data(self) -> dict:
         data = {"verification": self.verification.data or "", "reason": self.reason.data or "",
@@ -143,6 +175,8 @@ class CaseEventForm(BaseForm):
         f = self.follow_up.form
         if f.method.data:
             data["follow_up"] = {x.short_name: x.data for x in f}
+        if fixes := self.corrections.form.corrections():
+            data["corrections"] = fixes
         return data
 
     # The inputs that make each nested part of to_event_data(); every other key is one input of its own name.

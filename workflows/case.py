@@ -71,7 +71,7 @@ CASE_TRANSITIONS: list[dict] = [
      "conditions": ["is_referral_officer", "has_verification"]},
     {"trigger": "return", "source": S.APPLIED, "dest": S.RETURNED,
      "conditions": ["is_referral_officer", "has_reason"]},
-    {"trigger": "resubmit", "source": S.RETURNED, "dest": S.APPLIED, "conditions": ["is_creator"]},
+    {"trigger": "resubmit", "source": S.RETURNED, "dest": S.APPLIED, "conditions": ["can_resubmit"]},
     {"trigger": "reject", "source": S.APPLIED, "dest": S.NOT_REGISTERED,
      "conditions": ["is_referral_officer", "has_reason"]},
     {"trigger": "refer", "source": S.REGISTERED, "dest": S.REFERRED,
@@ -146,8 +146,10 @@ class CaseFlow(Flow):
         return self.party.referral_officer
 
     @who
-    def is_creator(self, data):
-        return self.party.creator or self.party.applicant
+    def can_resubmit(self, data):
+        """A returned application is corrected by the applicant (by receipt), the assister who entered it,
+        or the referral officer on their behalf (docs/domain.md#case-machine)."""
+        return self.party.creator or self.party.applicant or self.party.referral_officer
 
     @who
     def is_institution_member(self, data):

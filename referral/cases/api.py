@@ -7,7 +7,14 @@ import hmac
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from forms.cases import ApiCaseEventForm, ApplicationForm, CaseListQuery, PublicStatusQuery, PublicWithdrawForm
+from forms.cases import (
+    ApiCaseEventForm,
+    ApplicationForm,
+    CaseListQuery,
+    PublicResubmitForm,
+    PublicStatusQuery,
+    PublicWithdrawForm,
+)
 from forms.registries import RevealQuery
 from referral.api.spec import operation
 from referral.auth.permissions import Permission
@@ -15,7 +22,14 @@ from referral.cases import services
 from referral.cases.models import Case
 from referral.cases.policies import can_refer, can_see_identity
 from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
-from referral.cases.queries import case_parts, cases_visible_to, eligible_for_referral, history_of, search_cases
+from referral.cases.queries import (
+    case_parts,
+    cases_visible_to,
+    eligible_for_referral,
+    history_of,
+    return_reason,
+    search_cases,
+)
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
 from referral.scoping import one_visible_or_404
@@ -25,9 +39,9 @@ from workflows.engine import required_fields
 # The seven statutory steps, as the public status shows them (docs/domain.md#case-machine).
 STAGES = {s: _l(s.label) for s in CaseState}
 RECEIPT_SCHEMA = {"type": "object", "required": ["receipt_no"], "properties": {"receipt_no": {"type": "string"}}}
-STATUS_SCHEMA = {"type": "object", "required": ["receipt_no", "state", "stage"],
+STATUS_SCHEMA = {"type": "object", "required": ["receipt_no", "state", "stage", "return_reason"],
                  "properties": {"receipt_no": {"type": "string"}, "state": {"type": "string"},
-                                "stage": {"type": "string"}}}
+                                "stage": {"type": "string"}, "return_reason": {"type": ["string", "null"]}}}
 
 
 def _case_or_404(user, case_id):
@@ -149,8 +163,23 @@ def _by_receipt(receipt_no: str, id_last4: str) -> Case:
            tag="public", query=PublicStatusQuery, auth=False, responses={200: ("进度", STATUS_SCHEMA)}, errors=(404, 429))
 @limiter.limit("30 per hour")
 def public_status(receipt_no, query):
-    case = _by_receipt(receipt_no, query.id_last4.data)
-    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state])}
+    return public_progress(_by_receipt(receipt_no, query.id_last4.data))
+
+
+def public_progress(case) -> dict:
+    """All the public may learn of a case: its step, and while returned, why (no name, number or phone)."""
+    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state]),
+            "return_reason": return_reason(case)}
+
+
+@operation("/public/applications/<receipt_no>/resubmit", "POST", tag="public",
+           summary="补正后重新提交被退回的申请（凭受理号和身份证号后四位；只改所填的字段）",
+           body=PublicResubmitForm, auth=False, responses={200: ("已重新提交", STATUS_SCHEMA)}, errors=(404, 409, 429))
+@limiter.limit("10 per hour")
+def public_resubmit(receipt_no, data):
+    case = _by_receipt(receipt_no, data.id_last4.data)
+    services.advance_case(case, actor=None, event="resubmit", applicant=True, corrections=data.corrections())
+    return public_progress(case)
 
 
 @operation("/public/applications/<receipt_no>/withdraw", "POST", summary="申请人或监护人撤回申请（撤回知情同意）",
@@ -160,5 +189,5 @@ def public_status(receipt_no, query):
 def public_withdraw(receipt_no, data):
     case = _by_receipt(receipt_no, data.id_last4.data)
     services.advance_case(case, actor=None, event="withdraw", applicant=True, reason=data.reason.data)
-    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state])}
+    return public_progress(case)
 

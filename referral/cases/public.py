@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from forms.cases import ApplicationForm, PublicStatusQuery, PublicWithdrawForm
+from forms import BaseForm
+from forms.cases import ApplicationForm, PublicResubmitForm, PublicWithdrawForm
 from referral.calendar import deadlines_for
 from referral.cases import bp, services
-from referral.cases.api import STAGES, _by_receipt
+from referral.cases.api import _by_receipt, public_progress
 from referral.cases.models import Case
 from referral.errors import Conflict
 from referral.extensions import db, limiter
@@ -32,10 +33,19 @@ def _receipt(value):
     return value.replace(" ", "").replace("-", "").replace("\u3000", "").upper()
 
 
-# The API takes the receipt number from the URL; these pages take it as a field.
-class StatusLookupForm(PublicStatusQuery):
+# The API takes the receipt number from the URL; these pages take it as a field, in a POST.
+class StatusLookupForm(BaseForm):
     receipt_no = StringField(_l("受理号"), validators=[DataRequired(), Length(max=16)], filters=[_receipt],
                              description=_l("提交申请后页面上显示的受理号，以 JK 开头，共 12 位。"))
+    id_last4 = StringField(_l("身份证号后四位"), validators=[DataRequired(), Length(min=4, max=4)])
+
+
+class ResubmitPageForm(PublicResubmitForm):
+    """The corrections of a returned application, sent with what identified it (carried in the page, never
+    in a URL)."""
+
+    receipt_no = HiddenField(validators=[DataRequired(), Length(max=16)], filters=[_receipt])
+    id_last4 = HiddenField(validators=[DataRequired(), Length(min=4, max=4)])
 
 
 class WithdrawLookupForm(PublicWithdrawForm):
@@ -53,8 +63,8 @@ def _lookup(receipt_no: str, id_last4: str) -> Case | None:
 
 def _progress(case: Case) -> dict:
     """All a public page may say about a case: no name, no number, no phone."""
-    return {"receipt_no": case.receipt_no, "state": str(case.state), "stage": str(STAGES[case.state]),
-            "can_withdraw": "withdraw" in services.available_actions(None, case, applicant=True)}
+    actions = services.available_actions(None, case, applicant=True)
+    return {**public_progress(case), "can_withdraw": "withdraw" in actions, "can_resubmit": "resubmit" in actions}
 
 
 # --- apply --------------------------------------------------------------------------------------------------
@@ -99,27 +109,46 @@ def receipt():
                            days_to_refer=deadlines.registered_to_referred)
 
 
-# --- status -------------------------------------------------------------------------------------------------
+# --- status and resubmit ------------------------------------------------------------------------------------
 
-def _is_lookup() -> bool:
-    """A submitted lookup always carries id_last4 (empty or not); ?receipt_no= alone only fills the form in."""
-    return "id_last4" in request.args
-
-
-@bp.get("/apply/status")
-@limiter.limit("30 per hour", exempt_when=lambda: not _is_lookup())
+@bp.route("/apply/status", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
 def status():
-    lookup = _is_lookup()
-    form = StatusLookupForm(request.args if lookup else None,
-                            data={"receipt_no": request.args.get("receipt_no", "")[:16]})
-    if not lookup:
+    """The lookup is a POST: the receipt number and the ID characters stay out of the URL (browser history,
+    proxy logs). A GET shows the form (``?receipt_no=`` from the receipt page fills the first field)."""
+    form = StatusLookupForm(data={"receipt_no": _receipt(request.args.get("receipt_no", ""))[:16]})
+    if not form.is_submitted():
         return render_template("cases/public/status.html", form=form, progress=None)
-    if not form.validate():
+    if not form.validate_on_submit():
         return render_template("cases/public/status.html", form=form, progress=None), 422
     case = _lookup(form.receipt_no.data, form.id_last4.data)
     if case is None:
         return render_template("cases/public/status.html", form=form, progress=None, not_found=True), 404
-    return render_template("cases/public/status.html", form=form, progress=_progress(case))
+    return _status_page(form, case)
+
+
+def _status_page(form, case, *, resubmit_form=None, status: int = 200):
+    progress = _progress(case)
+    if progress["can_resubmit"] and resubmit_form is None:
+        resubmit_form = ResubmitPageForm(data={"receipt_no": case.receipt_no, "id_last4": form.id_last4.data})
+    return render_template("cases/public/status.html", form=form, progress=progress,
+                           resubmit_form=resubmit_form if progress["can_resubmit"] else None), status
+
+
+@bp.post("/apply/resubmit")
+@limiter.limit("10 per hour")
+def public_resubmit():
+    """A returned application, corrected and sent again by the applicant (receipt number + ID characters)."""
+    form = ResubmitPageForm()
+    lookup = StatusLookupForm(data={"receipt_no": form.receipt_no.data, "id_last4": form.id_last4.data})
+    case = _lookup(form.receipt_no.data, form.id_last4.data)
+    if case is None:
+        return render_template("cases/public/status.html", form=lookup, progress=None, not_found=True), 404
+    run = run_form(form, lambda: services.advance_case(case, actor=None, event="resubmit", applicant=True,
+                                                       corrections=form.corrections()))
+    if not run.done:
+        return _status_page(lookup, case, resubmit_form=form, status=run.status)
+    return render_template("cases/public/status.html", form=lookup, progress=_progress(case), resubmitted=True)
 
 
 # --- withdraw -----------------------------------------------------------------------------------------------

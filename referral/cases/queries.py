@@ -12,6 +12,7 @@ from sqlalchemy import false, or_, select
 from referral.auth.permissions import Role
 from referral.calendar import today_in_china
 from referral.cases.models import Case, CaseEvent
+from workflows.case import CaseState
 
 
 def cases_visible_to(user):
@@ -168,3 +169,14 @@ def case_parts(case_ids: list[int]) -> dict[int, dict[str, list]]:
             "id": f.id, "due_date": f.due_date.isoformat(), "done": f.done_at is not None,
             "done_at": f.done_at.isoformat() if f.done_at else None, "method": f.method})
     return parts
+
+
+def return_reason(case: Case) -> str | None:
+    """Why the application was returned (the last ``return`` event's reason), while it is returned."""
+    if case.state != CaseState.RETURNED:
+        return None
+    from referral.extensions import db
+
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.event == "return")
+                              .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(1))
+    return (event.summary or {}).get("reason") if event is not None else None

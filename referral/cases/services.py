@@ -358,9 +358,12 @@ class _AFTER:
 
     @staticmethod
     def resubmit(case, actor, fired, *, corrections=None, **data):
-        for name in ("applicant_phone", "applicant_address", "needs", "guardian_name", "guardian_phone"):
+        for name in ("applicant_phone", "applicant_address", "needs", "guardian_name", "guardian_relation",
+                     "guardian_phone"):
             if corrections and name in corrections:
                 setattr(case, name, corrections[name])
+        if corrections:
+            data["summary"]["corrected"] = sorted(corrections)  # which fields, not their values (history is read widely)
 
 
 def add_service_record(case: Case, *, actor, day: date, item: str, minutes: int, note: str = ""):

@@ -20,6 +20,7 @@ from referral.cases.queries import (
     eligible_for_referral,
     history_of,
     institution_choices,
+    return_reason,
     search_cases,
 )
 from referral.errors import NotPermitted
@@ -170,6 +171,7 @@ def event(case_id: int, event: str):
         field.flags.required = True  # the machine requires these; the label says so up front
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
                            eligible=eligible, codes=CODE_LABELS, dangerous=event in DANGEROUS,
+                           return_reason=return_reason(case) if event == "resubmit" else None,
                            risk_gate=services.RISK_GATE), run.status
 
 

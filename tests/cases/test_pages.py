@@ -240,3 +240,18 @@ def test_apply_errors_walks_dotted_names_and_keeps_the_rest_above_the_form(app):
         assert form.form_errors == ["协议", "无处"]  # a sub-form or an unknown name: above the form
         apply_errors(form, ValidationFailed("只有说明"))
         assert form.form_errors[-1] == "只有说明"
+
+
+def test_the_officer_corrects_and_resubmits_on_the_applicants_behalf(client, people):
+    # issue 10.2: the referral officer (or the assister who entered it) sees the reason and corrects it.
+    case = new_case(people)
+    services.advance_case(case, actor=people["officer"], event="return", reason="电话号码有误")
+    db.session.commit()
+    login(client, people["officer"])
+    page = client.get(f"/cases/{case.id}/events/resubmit").get_data(as_text=True)
+    assert "退回原因：" in page and "电话号码有误" in page and 'name="corrections-applicant-phone"' in page
+    assert post(client, f"/cases/{case.id}/events/resubmit", **{"corrections-applicant-phone": "13800005555"}) \
+        .status_code == 302
+    db.session.expire_all()
+    fixed = db.session.get(Case, case.id)
+    assert (fixed.state, fixed.applicant_phone) == ("applied", "13800005555")

@@ -171,15 +171,24 @@ def test_garbage_is_never_a_500(client):
 
 # --- status -------------------------------------------------------------------------------------------------
 
+def look_up(client, receipt_no, id_last4):
+    return client.post("/apply/status", data={"csrf_token": csrf_token(client, "/apply/status"),
+                                              "receipt_no": receipt_no, "id_last4": id_last4})
+
+
 def test_status_shows_the_stage_and_nothing_personal(client):
     case = submitted(client)
     blank = client.get("/apply/status")
     assert blank.status_code == 200 and 'for="receipt_no"' in blank.get_data(as_text=True)
+    assert '<form method="post" action="/apply/status"' in blank.get_data(as_text=True)
     prefilled = client.get(f"/apply/status?receipt_no={case.receipt_no}")  # the receipt page's link
     assert prefilled.status_code == 200 and f'value="{case.receipt_no}"' in prefilled.get_data(as_text=True)
     assert 'class="error"' not in prefilled.get_data(as_text=True)
+    # The lookup is a POST: a GET carrying the ID characters looks nothing up (they stay out of the URL).
+    assert "progress-title" not in client.get(f"/apply/status?receipt_no={case.receipt_no}&id_last4={LAST4}").get_data(
+        as_text=True)
 
-    found = client.get(f"/apply/status?receipt_no={case.receipt_no.lower()}&id_last4={LAST4}")
+    found = look_up(client, case.receipt_no.lower(), LAST4)
     page = found.get_data(as_text=True)
     assert found.status_code == 200
     assert "提出申请：等待初核登记" in page and "applied" not in page and case.receipt_no in page
@@ -191,15 +200,15 @@ def test_status_shows_the_stage_and_nothing_personal(client):
 def test_status_is_404_for_any_mismatch(client):
     case = submitted(client)
     wrong = "0000" if LAST4 != "0000" else "1111"
-    for query in (f"receipt_no={case.receipt_no}&id_last4={wrong}", f"receipt_no=JKNOSUCH0000&id_last4={LAST4}"):
-        response = client.get(f"/apply/status?{query}")
+    for receipt, last4 in ((case.receipt_no, wrong), ("JKNOSUCH0000", LAST4)):
+        response = look_up(client, receipt, last4)
         page = response.get_data(as_text=True)
         assert response.status_code == 404
         assert "未找到" in page and "提出申请" not in page and "王小明" not in page
 
 
 def test_status_with_missing_fields_is_a_field_error(client):
-    response = client.get("/apply/status?receipt_no=&id_last4=")
+    response = look_up(client, "", "")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     field_error(page, "receipt_no")
@@ -208,9 +217,54 @@ def test_status_with_missing_fields_is_a_field_error(client):
 
 def test_status_lookups_are_rate_limited(client):
     for _ in range(30):
-        assert client.get("/apply/status?receipt_no=JKNOSUCH0000&id_last4=1234").status_code == 404
-    assert client.get("/apply/status?receipt_no=JKNOSUCH0000&id_last4=1234").status_code == 429
+        assert look_up(client, "JKNOSUCH0000", "1234").status_code == 404
+    assert look_up(client, "JKNOSUCH0000", "1234").status_code == 429
     assert client.get("/apply/status").status_code == 200  # the empty form is not a lookup
+
+
+# --- a returned application: its reason, and the correction by the applicant ---------------------------------
+
+def test_a_returned_application_is_corrected_and_resubmitted_by_the_applicant(client, create_user):
+    # issue 10.2: the public see why it was returned and correct it, on the page and through the API.
+    case = submitted(client)
+    officer = create_user(Role.REFERRAL_OFFICER, username="officer", division="220102")
+    services.advance_case(db.session.get(Case, case.id), actor=officer, event="return",
+                          reason="请补充监护人联系方式和详细住址")
+    db.session.commit()
+    page = look_up(client, case.receipt_no, LAST4).get_data(as_text=True)
+    assert "申请已退回" in page and "退回原因" in page and "请补充监护人联系方式和详细住址" in page
+    assert "补正后重新提交" in page and f'value="{LAST4}"' in page and "王小明" not in page
+    token = csrf_token(client, "/apply/status")
+    bad = client.post("/apply/resubmit", data={"csrf_token": token, "receipt_no": case.receipt_no,
+                                               "id_last4": LAST4, "applicant-phone": "12"})
+    assert bad.status_code == 422 and "补正后重新提交" in bad.get_data(as_text=True)
+    done = client.post("/apply/resubmit", data={
+        "csrf_token": token, "receipt_no": case.receipt_no, "id_last4": LAST4,
+        "applicant-address": "南关区幸福街 8 号 2 单元 301", "guardian-name": "王父", "guardian-phone": "13900001111"})
+    assert done.status_code == 200 and "已重新提交" in done.get_data(as_text=True)
+    db.session.expire_all()
+    fixed = db.session.get(Case, case.id)
+    assert (fixed.state, fixed.applicant_address, fixed.guardian_name, fixed.applicant_phone) == \
+        ("applied", "南关区幸福街 8 号 2 单元 301", "王父", "13800001234")
+    assert fixed.due_date is not None  # the registration clock runs again
+    event = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                          CaseEvent.event == "resubmit")).one()
+    assert event.actor_id is None and event.summary["corrected"] == ["applicant_address", "guardian_name",
+                                                                     "guardian_phone"]
+    # Through the API: the status carries the reason while returned, and the resubmit takes corrections.
+    services.advance_case(fixed, actor=officer, event="return", reason="电话打不通")
+    db.session.commit()
+    status = client.get(f"/api/v1/public/applications/{case.receipt_no}", query_string={"id_last4": LAST4})
+    assert status.get_json()["return_reason"] == "电话打不通"
+    wrong = client.post(f"/api/v1/public/applications/{case.receipt_no}/resubmit",
+                        json={"id_last4": "0000" if LAST4 != "0000" else "1111"})
+    assert wrong.status_code == 404
+    again = client.post(f"/api/v1/public/applications/{case.receipt_no}/resubmit",
+                        json={"id_last4": LAST4, "applicant": {"phone": "13800009999"}})
+    assert again.status_code == 200 and again.get_json()["state"] == "applied"
+    assert again.get_json()["return_reason"] is None
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).applicant_phone == "13800009999"
 
 
 # --- withdraw -----------------------------------------------------------------------------------------------
@@ -261,7 +315,7 @@ def test_a_closed_case_cannot_be_withdrawn(client, create_user):
     services.advance_case(case, actor=officer, event="close", reason_code="unreachable")
     db.session.commit()
 
-    status = client.get(f"/apply/status?receipt_no={case.receipt_no}&id_last4={LAST4}").get_data(as_text=True)
+    status = look_up(client, case.receipt_no, LAST4).get_data(as_text=True)
     assert "已结案" in status and "/apply/withdraw" not in status
     response = withdraw(client, receipt_no=case.receipt_no, id_last4=LAST4, reason="不需要了")
     assert response.status_code == 409 and "不能再撤回" in response.get_data(as_text=True)

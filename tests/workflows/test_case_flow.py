@@ -29,6 +29,7 @@ ALLOWED = {
     (S.APPLIED, "return", "officer"): S.RETURNED,
     (S.APPLIED, "reject", "officer"): S.NOT_REGISTERED,
     (S.RETURNED, "resubmit", "creator"): S.APPLIED,
+    (S.RETURNED, "resubmit", "officer"): S.APPLIED,
     (S.RETURNED, "resubmit", "applicant"): S.APPLIED,
     (S.REGISTERED, "refer", "officer"): S.REFERRED,
     (S.REFERRED, "accept", "staff"): S.ASSESSING,

@@ -24,7 +24,7 @@ def test_every_condition_in_the_table_is_a_method(flow):
 
 
 def test_the_who_conditions_are_declared_once_beside_each_condition():
-    assert CaseFlow.gating == {"is_referral_officer", "is_creator", "is_institution_member", "is_institution_staff",
+    assert CaseFlow.gating == {"is_referral_officer", "can_resubmit", "is_institution_member", "is_institution_staff",
                                "is_follow_up_party", "can_withdraw"}
     assert ApprovalFlow.gating == {"is_owner", "is_county", "is_city", "is_county_or_city", "not_own_entry",
                                    "not_county_approver", "is_talent", "no_statement_yet", "defence_heard"}
