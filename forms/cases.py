@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forms import BaseForm, SubForm
-from forms.fields import IdNumber, MultiCheckboxField, coded, division_code, options, phone
+from forms.fields import DivisionField, IdNumber, MultiCheckboxField, coded, division_code, options, phone
 from referral.cases.models import AbilityLevel, Channel, ConsentSigner, FollowUpMethod, Insight, MedicationAdherence
 from referral.service_items import SERVICE_ITEMS
 from workflows.case import AssessmentResult, CaseState, CloseReason, DeclineReason
@@ -36,7 +36,7 @@ class PersonForm(SubForm):
     id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
     address = StringField(_l("居住地址"), validators=[Optional(), Length(max=255)])
-    division = StringField(_l("居住地县（区）代码"), validators=[DataRequired(), division_code])
+    division = DivisionField(_l("居住地县（市、区）"), validators=[DataRequired(), division_code])
 
 
 class GuardianForm(SubForm):

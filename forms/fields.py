@@ -1,7 +1,7 @@
 """Shared fields and validators."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, widgets
+from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
 
@@ -91,3 +91,61 @@ class IdNumber:
 
 
 phone = Regexp(r"^[0-9+\-() ]{7,20}$", message=_l("请填写有效的电话号码。"))
+
+
+class DivisionPicker:
+    """Province → city → county as choices, not a typed 行政区划代码 (issue 10.5). Without JavaScript: pick the
+    province, press the button (the page reloads with everything typed so far, nothing validated), then pick
+    the county from the province's counties grouped by city. With JavaScript the reload follows the province
+    choice by itself. The field's value stays the six-digit code, so the API is unchanged.
+
+    Forms make no queries: the app sets ``DivisionPicker.source`` (referral/divisions/picker.py) to a function
+    ``(province_code, levels) -> (provinces, groups)``."""
+
+    source = None
+    REFRESH = "division_refresh"
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+
+        value = field.data or ""
+        province = field.province_choice() or (value[:2] + "0000" if len(value) == 6 else "")
+        provinces, groups = self.source(province, field.levels) if self.source else ([], [])
+        pid = f"{field.id}__province"
+        from flask import url_for
+
+        lists = url_for("divisions.picker", province="000000", levels=",".join(field.levels))
+        province_label, choose, show = _l("省（自治区、直辖市）"), _l("请选择"), _l("列出该省的地区")
+        first = _l("请先选择省份") if not groups else choose
+        out = [f'<span class="division-picker" data-lists="{escape(lists)}"><span class="division-province">'
+               f'<label for="{pid}">{escape(province_label)}</label><select id="{pid}" name="{field.name}__province" '
+               f'data-division-refresh><option value="">{escape(choose)}</option>']
+        out += [f'<option value="{c}"{" selected" if c == province else ""}>{escape(n)}</option>' for c, n in provinces]
+        out += ['</select> <button type="submit" class="secondary" formnovalidate '
+                f'name="{self.REFRESH}" value="{field.name}">{escape(show)}</button></span>']
+        attrs = {"id": field.id, "name": field.name, **kwargs}
+        out.append("<select " + " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items() if v is not False) + ">")
+        out.append(f'<option value="">{escape(first)}</option>')
+        for label, options_ in groups:
+            out.append(f'<optgroup label="{escape(label)}">')
+            out += [f'<option value="{c}"{" selected" if c == value else ""}>{escape(n)}</option>' for c, n in options_]
+            out.append("</optgroup>")
+        out.append("</select></span>")
+        return Markup("".join(out))
+
+
+class DivisionField(StringField):
+    """A 行政区划 chosen from lists (``DivisionPicker``); ``levels``: which levels may be chosen (a county of
+    residence; or any level for an official's area)."""
+
+    widget = DivisionPicker()
+
+    def __init__(self, label=None, validators=None, levels=("county",), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.levels = tuple(levels)
+
+    def province_choice(self) -> str:
+        from flask import has_request_context, request
+
+        chosen = request.form.get(f"{self.name}__province", "") if has_request_context() else ""
+        return chosen if len(chosen) == 6 and chosen.isdigit() else ""

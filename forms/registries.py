@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms import BaseForm, SubForm
-from forms.fields import CreditCode, IdNumber, MultiCheckboxField, coded, division_code, options, phone
+from forms.fields import CreditCode, DivisionField, IdNumber, MultiCheckboxField, coded, division_code, options, phone
 from referral.registries.models import LegalForm, Talent, TalentCategory
 from referral.service_items import SERVICE_ITEMS
 from workflows.approval import REVOKE_REASONS
@@ -45,8 +45,8 @@ class InstitutionForm(BaseForm):
     legal_form = SelectField(_l("法人类型"), choices=coded(LegalForm, blank=_l("请选择")), validators=[Optional()])
     legal_representative = StringField(_l("法定代表人"), validators=[Optional(), Length(max=64)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=255)])
-    division = StringField(_l("所在县（区）代码"), validators=[DataRequired(), division_code],
-                           description=_l("地址所在县级行政区划的 6 位代码，如 220102（长春市南关区）。"))
+    division = DivisionField(_l("所在县（市、区）"), validators=[DataRequired(), division_code],
+                             description=_l("机构地址所在的县（市、区）。"))
     service_area = CountyCodesField(_l("服务区域（县级）"), choices=[], validate_choice=False)
     service_types = MultiCheckboxField(_l("服务项目"), choices=options((s, s) for s in SERVICE_ITEMS))
     capacity = IntegerField(_l("日服务容量（人）"), validators=[Optional(), NumberRange(min=0, max=100000)], default=0)
@@ -126,7 +126,7 @@ class TalentForm(BaseForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
     id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
     category = SelectField(_l("人员类别"), choices=coded(TalentCategory), validators=[DataRequired()])
-    division = StringField(_l("工作所在县（区）代码"), validators=[DataRequired(), division_code])
+    division = DivisionField(_l("工作所在县（市、区）"), validators=[DataRequired(), division_code])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
     certificate = FormField(CertificateForm, label=_l("资格证书"),
                             description=_l("医师、护士、康复、心理治疗和社会工作者须填写。"))

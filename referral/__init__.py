@@ -254,6 +254,10 @@ def register_request_hooks(app: Flask) -> None:
     from referral.attachments.services import size_label
 
     app.add_template_filter(size_label, "filesize")
+    from forms.fields import DivisionPicker
+    from referral.divisions.picker import picker_lists
+
+    DivisionPicker.source = staticmethod(picker_lists)  # forms query nothing: the app lends them the lists
     from workflows.approval import ApprovalState
     from workflows.change_request import ChangeState
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, flash, request
 from wtforms import FormField
 
+from forms.fields import DivisionPicker
 from referral.errors import ValidationFailed
 from referral.extensions import db
 
@@ -32,6 +33,9 @@ def run_form(form, action, *, valid: bool | None = None, flash_errors: bool = Fa
     that redirects back to the page it came from) they, and invalid input, become flash messages instead.
     Everything else propagates to ``referral/errors.py``, which rolls back and answers as for every request:
     NotPermitted 403, Conflict 409, and StaleDataError from a ``version`` column 409 ("已被他人修改")."""
+    if form is not None and request.method == "POST" and request.form.get(DivisionPicker.REFRESH):
+        # The division picker's reload without JavaScript: show the form again with what was typed, unjudged.
+        return Outcome(status=200)
     if valid is None:
         valid = form.validate_on_submit() if form is not None else True
     if valid:

@@ -105,7 +105,9 @@ def test_every_route_is_in_the_matrix(app):
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
-              "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw",
+              "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw", "/apply/resubmit",
+              # the division picker's lists: public reference data (tests/cases/test_public_pages.py)
+              "/divisions/picker/<province>.json",
               # paper forms and the document check: public by design (tests/documents/test_access.py)
               *document_public_routes}
     names = {"<int:user_id>": "{target}", "<int:entry_id>": "{entry}", "<code>": "220102",

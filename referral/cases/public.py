@@ -74,8 +74,7 @@ def _with_hints(form: ApplicationForm) -> ApplicationForm:
     not for the staff who use the same form class elsewhere."""
     a = form.applicant.form
     a.id_number.description = _l("18 位居民身份证号码，末位可以是 X。系统据此判断申请人是否未满 18 周岁。")
-    a.division.description = _l("申请人现居住地所在县（市、区）的 6 位行政区划代码，例如长春市南关区为 220102。"
-                                "申请由该县（市、区）的转介服务人员受理。")
+    a.division.description = _l("先选省份，再选申请人现居住地所在的县（市、区）。申请由该县（市、区）的转介服务人员受理。")
     form.guardian.form.name.description = _l("申请人未满 18 周岁的必填。")
     form.guardian.form.phone.description = _l("申请人未满 18 周岁的必填。")
     form.consent.form.signer.description = _l("申请人未满 18 周岁的，须选择“监护人”。")

@@ -38,3 +38,22 @@ def detail(code: str):
         .group_by(child_prefix)).all())
     user_counts = {c.code: counts.get(c.code[:n], 0) for c in children}
     return render_template("divisions/detail.html", division=division, children=children, user_counts=user_counts)
+
+
+@bp.get("/picker/<province>.json")
+def picker(province: str):
+    """The division picker's lists for one province (public reference data, as GB/T 2260 is): the page's
+    script fills the county list from it without reloading (forms.fields.DivisionPicker)."""
+    from flask import jsonify, request
+
+    from referral.divisions.picker import picker_lists
+
+    levels = tuple(level for level in request.args.get("levels", "county").split(",")
+                   if level in ("province", "city", "county")) or ("county",)
+    if not (len(province) == 6 and province.isdigit()):
+        abort(404)
+    provinces, groups = picker_lists(province, levels)
+    if province not in dict(provinces):
+        abort(404)
+    return jsonify({"groups": [{"label": label, "options": [{"code": c, "name": n} for c, n in options]}
+                               for label, options in groups]})

@@ -87,7 +87,11 @@ def test_a_case_from_application_to_completed(page, live_server, people):  # noq
     by_label(applicant, "身份证号").fill(ID_NUMBER)
     by_label(applicant, "联系电话").fill("13800001234")
     by_label(applicant, "居住地址").fill("长春市南关区幸福街 8 号")
-    by_label(applicant, "居住地县（区）代码").fill("220102")
+    # issue 10.5: chosen, not typed: the province fills the county list (grouped by city) in place.
+    by_label(applicant, "省（自治区、直辖市）").select_option(label="吉林省")
+    county = by_label(applicant, "居住地县（市、区）")
+    county.locator("optgroup[label='长春市'] option[value='220102']").wait_for(state="attached")
+    county.select_option(value="220102")
     by_label(page, "康复需求").fill("出院后需要规律服药和回归社区的训练")
     by_label(page, "服药训练").check()
     by_label(page, "知情同意签署人").select_option(label="申请人本人")

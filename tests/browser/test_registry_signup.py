@@ -63,7 +63,10 @@ def fill_signup(page):
     label("法人类型").select_option(label="社会服务机构（民办非企业单位）")
     label("法定代表人").fill("赵磊")
     label("地址").fill("长春市南关区民康路 1 号")
-    label("所在县（区）代码").fill("220102")
+    label("省（自治区、直辖市）").select_option(label="吉林省")
+    county = label("所在县（市、区）")
+    county.locator("option[value='220102']").wait_for(state="attached")
+    county.select_option(value="220102")
     label("服药训练").check()
     label("社交技能训练").check()
     # The service-area checkboxes, if offered (the counties of 吉林省 until the division is known). Found by

@@ -126,7 +126,7 @@ def test_an_unknown_county_is_a_field_error_from_the_service(client):
         assert response.status_code == 422
         assert "县级行政区划代码" in field_error(page, "applicant-division")
         assert 'href="#applicant-division"' in page
-        assert f'value="{code}"' in page  # what was typed stays in the form
+        assert '<option value="220000" selected>吉林省</option>' in page  # the picker stays on the province
     assert _nothing_stored()
 
 
@@ -321,3 +321,24 @@ def test_a_closed_case_cannot_be_withdrawn(client, create_user):
     assert response.status_code == 409 and "不能再撤回" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "closed"
+
+
+# --- choosing the county of residence ------------------------------------------------------------------------
+
+def test_the_county_is_chosen_from_lists_not_typed(client):
+    # issue 10.5: province → (one reload without JavaScript) → the province's counties grouped by city.
+    page = client.get("/apply").get_data(as_text=True)
+    assert 'name="applicant-division__province"' in page and '<option value="220000">吉林省</option>' in page
+    assert '<select id="applicant-division" name="applicant-division"' in page
+    assert 'value="220102"' not in page  # no county offered before a province is chosen
+    reloaded = client.post("/apply", data={"csrf_token": csrf_token(client, "/apply"), "applicant-name": "王小明",
+                                           "applicant-division__province": "220000",
+                                           "division_refresh": "applicant-division"})
+    page = reloaded.get_data(as_text=True)
+    assert reloaded.status_code == 200 and 'class="error"' not in page  # a reload, not a refused submit
+    assert '<optgroup label="长春市"><option value="220102">南关区</option>' in page
+    assert 'value="王小明"' in page  # what was typed survives the reload
+    assert '<option value="220000" selected>吉林省</option>' in page
+    lists = client.get("/divisions/picker/220000.json").get_json()
+    assert {"code": "220102", "name": "南关区"} in next(g for g in lists["groups"] if g["label"] == "长春市")["options"]
+    assert client.get("/divisions/picker/999999.json").status_code == 404

@@ -55,4 +55,32 @@
     };
     setTimeout(poll, 1000);
   }
+
+  // The division picker: choosing a province fills its counties (grouped by city) in place; without
+  // JavaScript the button beside the province reloads the form with them. Nobody types a 行政区划代码.
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-division-refresh]"), function (province) {
+    var picker = province.closest(".division-picker");
+    var button = picker.querySelector("button[name=division_refresh]");
+    var county = picker.querySelector("select:not([data-division-refresh])");
+    if (!button || !county || !window.fetch) { return; }
+    button.hidden = true;
+    province.addEventListener("change", function () {
+      var first = county.options[0];
+      county.innerHTML = "";
+      county.appendChild(first);
+      if (!province.value) { return; }
+      county.setAttribute("aria-busy", "true");
+      fetch(picker.getAttribute("data-lists").replace("000000", province.value))
+        .then(function (r) { return r.ok ? r.json() : { groups: [] }; })
+        .then(function (data) {
+          data.groups.forEach(function (group) {
+            var optgroup = document.createElement("optgroup");
+            optgroup.label = group.label;
+            group.options.forEach(function (o) { optgroup.appendChild(new Option(o.name, o.code)); });
+            county.appendChild(optgroup);
+          });
+          county.removeAttribute("aria-busy");
+        });
+    });
+  });
 })();
