@@ -8,6 +8,11 @@ from forms.registries import CertificateForm
 from referral.auth.permissions import Role
 from referral.registries.models import TalentCategory
 
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
 USERNAME_VALIDATORS = [
     DataRequired(), Length(min=3, max=64),
     Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和连字符。"))]
@@ -18,8 +23,9 @@ class UserEditForm(BaseForm):
     roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
     division = StringField(_l("行政区划代码"), validators=optional_division(),
                            description=_l("6 位 GB/T 2260 代码：省级角色填省代码，市级填市代码，县级和转介服务人员填县代码。"))
-    institution = IntegerField(_l("所属机构编号"), validators=[Optional(), NumberRange(min=1)],
-                               description=_l("机构管理员和机构服务人员必填。"))
+    # A choice of institutions by name (the view fills the choices): nobody types an institution's number.
+    institution = SelectField(_l("所属机构"), coerce=_optional_int, choices=[], validate_choice=True,
+                              validators=[Optional()], description=_l("机构管理员和机构服务人员必填。"))
 
 
 class UserCreateForm(UserEditForm):

@@ -52,3 +52,10 @@ def talents_of_accounts(user_ids) -> dict[int, Talent]:
         return {}
     rows = db.session.scalars(select(Talent).where(Talent.user_id.in_(list(user_ids))).order_by(Talent.id)).all()
     return {t.user_id: t for t in rows}
+
+
+def institution_choices() -> list[tuple]:
+    """The institutions an account may be anchored to, by name (the sysadmin's account form)."""
+    rows = db.session.execute(select(Institution.id, Institution.name, Institution.division_code)
+                              .order_by(Institution.division_code, Institution.name)).all()
+    return [(row.id, f"{row.name}（{row.division_code}）") for row in rows]

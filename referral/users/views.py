@@ -12,7 +12,13 @@ from referral.auth.services import create_user, update_user
 from referral.errors import NotPermitted
 from referral.scoping import one_visible_or_404, scope_of
 from referral.users import bp, policies, services
-from referral.users.queries import filter_users, staff_visible_to, talents_of_accounts, users_visible_to
+from referral.users.queries import (
+    filter_users,
+    institution_choices,
+    staff_visible_to,
+    talents_of_accounts,
+    users_visible_to,
+)
 from referral.web import paginate, run_form
 
 
@@ -46,6 +52,7 @@ def detail(user_id: int):
 @permission_required(Permission.MANAGE_USERS)
 def create():
     form = UserCreateForm()
+    form.institution.choices = [("", "—"), *institution_choices()]
     run = run_form(form, lambda: create_user(
         actor=current_user, username=form.username.data, password=form.password.data, roles=form.roles.data,
         division_code=form.division.data or None, institution_id=form.institution.data,
@@ -63,6 +70,7 @@ def edit(user_id: int):
     form = UserEditForm(data={"display_name": user.display_name, "roles": [r.value for r in user.roles],
                               "division": user.division_code or "", "institution": user.institution_id}
                         if request.method == "GET" else None)
+    form.institution.choices = [("", "—"), *institution_choices()]
     run = run_form(form, lambda: update_user(
         user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
         institution_id=form.institution.data, display_name=form.display_name.data))

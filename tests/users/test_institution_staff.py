@@ -207,3 +207,19 @@ def test_api_sysadmin_creates_any_account_and_others_are_forbidden(client, home,
     assert client.post("/api/v1/users", headers=bearer(staff), json=body()).status_code == 403
     county = create_user(Role.COUNTY_OFFICIAL, username="c1", division="220102")
     assert client.post("/api/v1/users", headers=bearer(county), json=body()).status_code == 403
+
+
+def test_sysadmin_picks_the_institution_by_name(client, home, create_user):
+    inst = home[0]
+    login(client, create_user(Role.SYSADMIN, username="root"))
+    page = client.get("/users/new").get_data(as_text=True)
+    assert f'<option value="{inst.id}">南关区阳光康复中心' in page and 'type="number"' not in page
+    response = client.post("/users/new", data={"csrf_token": csrf_token(client, "/users/new"), "username": "zhou",
+                                               "password": "a long password", "roles": ["institution_admin"],
+                                               "institution": str(inst.id), "display_name": "周"})
+    assert response.status_code == 302
+    assert db.session.scalars(db.select(User).where(User.username == "zhou")).one().institution_id == inst.id
+    response = client.post("/users/new", data={"csrf_token": csrf_token(client, "/users/new"), "username": "wu",
+                                               "password": "a long password", "roles": ["institution_admin"],
+                                               "institution": "999999"})
+    assert response.status_code == 422 and 'id="institution-error"' in response.get_data(as_text=True)
