@@ -1,10 +1,21 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, PasswordField, StringField
+from wtforms import FormField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from forms import BaseForm
-from forms.fields import MultiCheckboxField, coded, optional_division
+from forms.fields import IdNumber, MultiCheckboxField, coded, optional_division, phone
+from forms.registries import CertificateForm
 from referral.auth.permissions import Role
+from referral.registries.models import TalentCategory
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+USERNAME_VALIDATORS = [
+    DataRequired(), Length(min=3, max=64),
+    Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和连字符。"))]
 
 
 class UserEditForm(BaseForm):
@@ -12,16 +23,52 @@ class UserEditForm(BaseForm):
     roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
     division = StringField(_l("行政区划代码"), validators=optional_division(),
                            description=_l("6 位 GB/T 2260 代码：省级角色填省代码，市级填市代码，县级和转介服务人员填县代码。"))
-    institution = IntegerField(_l("所属机构编号"), validators=[Optional(), NumberRange(min=1)],
-                               description=_l("机构管理员和机构服务人员必填。"))
+    # A choice of institutions by name (the view fills the choices): nobody types an institution's number.
+    institution = SelectField(_l("所属机构"), coerce=_optional_int, choices=[], validate_choice=True,
+                              validators=[Optional()], description=_l("机构管理员和机构服务人员必填。"))
 
 
 class UserCreateForm(UserEditForm):
-    username = StringField(_l("用户名"), validators=[
-        DataRequired(), Length(min=3, max=64),
-        Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和连字符。"))])
+    username = StringField(_l("用户名"), validators=USERNAME_VALIDATORS)
     password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, max=256)],
                              render_kw={"autocomplete": "new-password"},
                              description=_l("至少 10 个字符。请通过安全渠道告知用户，并提醒其登录后修改。"))
 
     field_order = ("username", "display_name", "password", "roles", "division", "institution")
+
+
+class StaffCreateForm(BaseForm):
+    """本机构人员 → 新建: an institution_staff account of the admin's own institution and its talent entry.
+    The institution is never asked for: it is the admin's. ``roles`` offers what ``can_create_role`` allows
+    (the view sets the choices)."""
+
+    username = StringField(_l("用户名"), validators=USERNAME_VALIDATORS)
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("初始密码"), validators=[Optional(), Length(min=10, max=256)],
+                             render_kw={"autocomplete": "new-password"},
+                             description=_l("留空则由系统生成，只在建立后显示一次。请通过安全渠道告知本人，并提醒其登录后修改。"))
+    roles = RadioField(_l("角色"), choices=coded([Role.INSTITUTION_STAFF]), default=Role.INSTITUTION_STAFF.value,
+                       validators=[DataRequired()])
+    id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
+    category = SelectField(_l("人员类别"), choices=coded(TalentCategory), validators=[DataRequired()])
+    phone = StringField(_l("联系电话"), validators=[Optional(), phone])
+    certificate = FormField(CertificateForm, label=_l("资格证书"),
+                            description=_l("医师、护士、康复、心理治疗和社会工作者须填写。"))
+
+    def talent_data(self) -> dict:
+        cert = self.certificate.form
+        return {"id_number": self.id_number.data, "category": self.category.data, "phone": self.phone.data or "",
+                "certificate_number": cert.number.data or None, "certificate_issuer": cert.issuer.data or None,
+                "certificate_valid_until": cert.valid_until.data}
+
+
+class ApiUserCreateForm(BaseForm):
+    """POST /api/v1/users (a contract: other systems use it)."""
+
+    username = StringField(_l("用户名"), validators=USERNAME_VALIDATORS)
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, max=256)])
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
+    roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
+    division = StringField(_l("行政区划代码"), validators=optional_division())
+    institution_id = IntegerField(_l("所属机构"), validators=[Optional(), NumberRange(min=1)],
+                                  description=_l("机构角色必填；机构管理员可省略，即本机构。"))

@@ -24,6 +24,7 @@ NAV = (
     NavItem("registries.talents", _l("人才库"), Permission.VIEW_REGISTRY),
     NavItem("supervision.index", _l("监督评价"), Permission.VIEW_SUPERVISION),
     NavItem("registries.my_institution", _l("本机构"), Permission.OWN_INSTITUTION),
+    NavItem("users.staff", _l("本机构人员"), Permission.MANAGE_STAFF),
     NavItem("registries.directory", _l("机构名录"), None),
     NavItem("divisions.index", _l("行政区划"), Permission.VIEW_DIVISIONS),
     NavItem("users.index", _l("用户管理"), Permission.VIEW_USERS),

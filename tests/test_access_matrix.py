@@ -23,6 +23,9 @@ MATRIX = [
     ("GET", "/users/new", ADMIN, 200, 403),
     ("GET", "/users/{target}/edit", ADMIN, 200, 403),
     ("POST", "/users/{target}/active", ADMIN, 302, 403),
+    ("GET", "/users/staff", {Role.INSTITUTION_ADMIN}, 200, 403),
+    ("GET", "/users/staff/new", {Role.INSTITUTION_ADMIN}, 200, 403),
+    ("POST", "/users/staff/{staff}/active", {Role.INSTITUTION_ADMIN}, 302, 403),
     ("GET", "/divisions/", ADMIN | OFFICIALS, {200, 302}, 403),
     ("GET", "/divisions/220102", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/audit/", ADMIN | OFFICIALS, 200, 403),
@@ -34,6 +37,7 @@ API_MATRIX = [
     ("GET", "/api/v1/divisions?parent=220100", ALL, 200, None),
     ("GET", "/api/v1/calendar/2027", ALL, 200, None),
     ("GET", "/api/v1/users/{target}", ADMIN | OFFICIALS, 200, 403),
+    ("POST", "/api/v1/users", ADMIN | {Role.INSTITUTION_ADMIN}, 400, 403),  # no body: past the role check
     ("DELETE", "/api/v1/tokens/current", ALL, 204, None),
 ]
 
@@ -45,7 +49,7 @@ def target(users_by_role, create_user, db):
     user = create_user(Role.REFERRAL_OFFICER, username="target", division="220102")
     entry = record("test.event", "user", user.id, division_code="220102")
     db.session.commit()
-    return {"target": user.id, "entry": entry.id}
+    return {"target": user.id, "entry": entry.id, "staff": users_by_role[Role.INSTITUTION_STAFF].id}
 
 
 def _expected(allowed, ok, denied, role):
@@ -126,7 +130,8 @@ def test_every_route_is_in_the_matrix(app):
              "/api/v1/institutions/{inst}/documents/220102": "/api/v1/institutions/{inst}/documents/confidentiality_pledge",
              "/api/v1/talents/{talent}/documents/220102": "/api/v1/talents/{talent}/documents/confidentiality_pledge",
              "/api/v1/institutions/{entry}/attachments": "/api/v1/institutions/{inst}/attachments",
-             "/api/v1/talents/{entry}/attachments": "/api/v1/talents/{talent}/attachments"}
+             "/api/v1/talents/{entry}/attachments": "/api/v1/talents/{talent}/attachments",
+             "/users/staff/{target}/active": "/users/staff/{staff}/active"}
     missing = []
     for rule in app.url_map.iter_rules():
         path = rule.rule

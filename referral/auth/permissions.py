@@ -52,6 +52,8 @@ ROLE_SCOPE = {
 
 class Permission(enum.StrEnum):
     MANAGE_USERS = "manage_users"
+    CREATE_ACCOUNTS = "create_accounts"  # POST /api/v1/users: which roles and institutions is referral/users/policies.py
+    MANAGE_STAFF = "manage_staff"  # 本机构人员: an institution admin's own staff accounts
     VIEW_USERS = "view_users"
     VIEW_AUDIT = "view_audit"
     VIEW_DIVISIONS = "view_divisions"
@@ -67,7 +69,7 @@ class Permission(enum.StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # The sysadmin sees no personal case data (docs/domain.md#personal-data).
-    Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION,
+    Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION, Permission.MANAGE_STAFF,
                                             Permission.REGISTER_TALENT, Permission.SUPERVISE,
                                             Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES},
     Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
@@ -79,7 +81,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                      Permission.SUPERVISE, Permission.VIEW_CASES}),
     Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT,
                                       Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
-    Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES}),
+    Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES,
+                                       Permission.CREATE_ACCOUNTS, Permission.MANAGE_STAFF}),
     Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES}),
     Role.MEDICAL_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
     Role.COMMUNITY_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),

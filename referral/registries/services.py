@@ -309,9 +309,10 @@ TALENT_FIELDS = ("name", "id_number", "category", "division_code", "phone", "cer
                  "certificate_issuer", "certificate_valid_until")
 
 
-def create_talent(*, actor, data: dict) -> Talent:
+def create_talent(*, actor, data: dict, user: User | None = None) -> Talent:
     """Self-registration (the actor becomes the talent's user) or registration by an institution admin
-    (the talent is employed by the admin's institution)."""
+    (the talent is employed by the admin's institution; ``user``, an account of that institution, is then
+    the person the entry is about: the staff account the admin created with it)."""
     data = dict(data)
     institution_id = data.pop("institution_id", None)
     if actor.has_role(Role.INSTITUTION_ADMIN):
@@ -320,16 +321,19 @@ def create_talent(*, actor, data: dict) -> Talent:
         institution_id = actor.institution_id
     elif institution_id is not None:
         raise ValidationFailed(fields={"institution_id": [_("只有机构管理员可以登记本机构人员。")]})
+    if user is not None and (institution_id is None or user.institution_id != institution_id):
+        raise NotPermitted()
     _validate_talent({**data, "institution_id": institution_id})
-    talent = Talent(state=ApprovalState.DRAFT, created_by_id=actor.id,
-                    user_id=None if actor.has_role(Role.INSTITUTION_ADMIN) else actor.id,
+    if user is None and not actor.has_role(Role.INSTITUTION_ADMIN):
+        user = actor
+    talent = Talent(state=ApprovalState.DRAFT, created_by_id=actor.id, user_id=user.id if user else None,
                     **{f: data[f] for f in TALENT_FIELDS if f in data})
     if institution_id is not None:
         talent.employer_rows = [TalentEmployment(institution_id=institution_id)]
     db.session.add(talent)
     db.session.flush()
     record("talent.create", "talent", talent.id, actor=actor, division_code=talent.division_code,
-           after=_snapshot(talent))
+           after={**_snapshot(talent), "user_id": talent.user_id})
     db.session.flush()
     return talent
 

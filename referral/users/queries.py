@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 from referral.auth.models import User, UserRole
 from referral.divisions.models import within
-from referral.registries.models import Institution
+from referral.extensions import db
+from referral.registries.models import Institution, Talent
 from referral.scoping import scope_of
+from referral.users.policies import can_manage_staff
 
 
 def users_visible_to(viewer):
@@ -33,3 +35,27 @@ def filter_users(stmt, *, q: str | None = None, role: str | None = None, divisio
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
     return stmt.order_by(User.username)
+
+
+def staff_visible_to(viewer):
+    """The accounts of the viewer's own institution (the 本机构人员 page); nothing for anyone else, so an
+    account of another institution answers 404."""
+    stmt = select(User)
+    if not can_manage_staff(viewer):
+        return stmt.where(false())
+    return stmt.where(User.institution_id == viewer.institution_id)
+
+
+def talents_of_accounts(user_ids) -> dict[int, Talent]:
+    """Each account's talent entry (the newest, when an earlier one ended), for the staff list."""
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(select(Talent).where(Talent.user_id.in_(list(user_ids))).order_by(Talent.id)).all()
+    return {t.user_id: t for t in rows}
+
+
+def institution_choices() -> list[tuple]:
+    """The institutions an account may be anchored to, by name (the sysadmin's account form)."""
+    rows = db.session.execute(select(Institution.id, Institution.name, Institution.division_code)
+                              .order_by(Institution.division_code, Institution.name)).all()
+    return [(row.id, f"{row.name}（{row.division_code}）") for row in rows]

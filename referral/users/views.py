@@ -4,13 +4,21 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forms.users import UserCreateForm, UserEditForm
+from forms.fields import coded
+from forms.users import StaffCreateForm, UserCreateForm, UserEditForm
 from referral.auth.models import User
 from referral.auth.permissions import Permission, Role, permission_required
-from referral.auth.services import create_user, set_user_active, update_user
+from referral.auth.services import create_user, update_user
+from referral.errors import NotPermitted
 from referral.scoping import one_visible_or_404, scope_of
-from referral.users import bp
-from referral.users.queries import filter_users, users_visible_to
+from referral.users import bp, policies, services
+from referral.users.queries import (
+    filter_users,
+    institution_choices,
+    staff_visible_to,
+    talents_of_accounts,
+    users_visible_to,
+)
 from referral.web import paginate, run_form
 
 
@@ -44,6 +52,7 @@ def detail(user_id: int):
 @permission_required(Permission.MANAGE_USERS)
 def create():
     form = UserCreateForm()
+    form.institution.choices = [("", "—"), *institution_choices()]
     run = run_form(form, lambda: create_user(
         actor=current_user, username=form.username.data, password=form.password.data, roles=form.roles.data,
         division_code=form.division.data or None, institution_id=form.institution.data,
@@ -61,6 +70,7 @@ def edit(user_id: int):
     form = UserEditForm(data={"display_name": user.display_name, "roles": [r.value for r in user.roles],
                               "division": user.division_code or "", "institution": user.institution_id}
                         if request.method == "GET" else None)
+    form.institution.choices = [("", "—"), *institution_choices()]
     run = run_form(form, lambda: update_user(
         user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
         institution_id=form.institution.data, display_name=form.display_name.data))
@@ -75,6 +85,55 @@ def edit(user_id: int):
 def set_active(user_id: int):
     user = _visible_user_or_404(user_id)
     active = request.form.get("active") == "1"
-    if run_form(None, lambda: set_user_active(user, actor=current_user, active=active), flash_errors=True).done:
+    if run_form(None, lambda: services.set_account_active(user, actor=current_user, active=active),
+                flash_errors=True).done:
         flash(_("账号已启用。") if active else _("账号已停用，其登录和 API 令牌已失效。"), "success")
     return redirect(url_for("users.detail", user_id=user.id))
+
+
+# --- 本机构人员: an institution admin's own staff accounts --------------------------------------------------
+
+def _staff_or_404(user_id: int) -> User:
+    return one_visible_or_404(staff_visible_to(current_user).where(User.id == user_id))
+
+
+@bp.get("/staff")
+@permission_required(Permission.MANAGE_STAFF)
+def staff():
+    if not policies.can_manage_staff(current_user):
+        raise NotPermitted()
+    q = request.args.get("q", "").strip()[:64]
+    pagination = paginate(filter_users(staff_visible_to(current_user), q=q or None))
+    return render_template("users/staff.html", pagination=pagination, q=q,
+                           talents=talents_of_accounts([u.id for u in pagination.items]),
+                           can_manage=lambda account: policies.can_manage_account(current_user, account))
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_STAFF)
+def new_staff():
+    if not policies.can_manage_staff(current_user):
+        raise NotPermitted()
+    form = StaffCreateForm()
+    form.roles.choices = coded([r for r in Role if policies.can_create_role(current_user, r)])
+    run = run_form(form, lambda: services.create_staff(
+        actor=current_user, username=form.username.data, password=form.password.data or None,
+        name=form.name.data, roles=[form.roles.data], talent=form.talent_data()))
+    if run.done:
+        # Not a redirect: a generated password is shown on this response only, never kept in the session.
+        return render_template("users/staff_created.html", created=run.result)
+    return render_template("users/staff_new.html", form=form), run.status
+
+
+@bp.post("/staff/<int:user_id>/active")
+@permission_required(Permission.MANAGE_STAFF)
+def staff_active(user_id: int):
+    account = _staff_or_404(user_id)
+    if not policies.can_manage_account(current_user, account):
+        raise NotPermitted()
+    active = request.form.get("active") == "1"
+    if run_form(None, lambda: services.set_account_active(account, actor=current_user, active=active),
+                flash_errors=True).done:
+        flash(_("已启用 %(u)s 的账号。", u=account.username) if active
+              else _("已停用 %(u)s 的账号，其登录和 API 令牌已失效。", u=account.username), "success")
+    return redirect(url_for("users.staff"))
