@@ -3,7 +3,7 @@ from wtforms import FormField, IntegerField, PasswordField, RadioField, SelectFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from forms import BaseForm
-from forms.fields import IdNumber, MultiCheckboxField, coded, optional_division, phone
+from forms.fields import DivisionField, IdNumber, MultiCheckboxField, coded, optional_division, phone
 from forms.registries import CertificateForm
 from referral.auth.permissions import Role
 from referral.registries.models import TalentCategory
@@ -21,8 +21,8 @@ USERNAME_VALIDATORS = [
 class UserEditForm(BaseForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
     roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
-    division = StringField(_l("行政区划代码"), validators=optional_division(),
-                           description=_l("6 位 GB/T 2260 代码：省级角色填省代码，市级填市代码，县级和转介服务人员填县代码。"))
+    division = DivisionField(_l("行政区划"), validators=optional_division(), levels=("province", "city", "county"),
+                             description=_l("省级角色选省，市级角色选市，县级角色和转介服务人员选县（市、区）。"))
     # A choice of institutions by name (the view fills the choices): nobody types an institution's number.
     institution = SelectField(_l("所属机构"), coerce=_optional_int, choices=[], validate_choice=True,
                               validators=[Optional()], description=_l("机构管理员和机构服务人员必填。"))

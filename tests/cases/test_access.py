@@ -30,6 +30,7 @@ API_MATRIX = [
     ("POST", "/api/v1/public/applications", 422, by_role(422)),
     ("GET", "/api/v1/public/applications/{receipt}", 422, by_role(422)),
     ("POST", "/api/v1/public/applications/{receipt}/withdraw", 422, by_role(422)),
+    ("POST", "/api/v1/public/applications/{receipt}/resubmit", 422, by_role(422)),
 ]
 VIEWERS = {r.value: 200 for r in Role if r.value not in ("sysadmin", "province_official", "city_official")}
 HTML_MATRIX = [

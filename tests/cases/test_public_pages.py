@@ -342,3 +342,14 @@ def test_the_county_is_chosen_from_lists_not_typed(client):
     lists = client.get("/divisions/picker/220000.json").get_json()
     assert {"code": "220102", "name": "南关区"} in next(g for g in lists["groups"] if g["label"] == "长春市")["options"]
     assert client.get("/divisions/picker/999999.json").status_code == 404
+
+
+def test_an_officials_area_may_be_a_province_a_city_or_a_county(app):
+    # The user form's picker offers every level (forms/users.py: levels); an applicant's, counties only.
+    from referral.divisions.picker import picker_lists
+
+    _provinces, groups = picker_lists("220000", ("province", "city", "county"))
+    offered = {code for _label, options in groups for code, _name in options}
+    assert {"220000", "220100", "220102"} <= offered
+    _provinces, groups = picker_lists("220000", ("county",))
+    assert not {"220000", "220100"} & {code for _label, options in groups for code, _name in options}
