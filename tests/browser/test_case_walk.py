@@ -16,23 +16,22 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.test_registry_signup import (
+from tests.browser.helpers import (
     blocking_violations,
     by_label,
     flash_text,
     sign_in,
     sign_out,
 )
-from tests.cases.conftest import id_number, people  # noqa: F401  (case fixtures, reused)
 from tests.factories import TEST_PASSWORD
-from tests.registries.conftest import draft, officials  # noqa: F401  (what `people` depends on)
+from tests.helpers import id_number
 
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp/case-{}.png"
 APPLICANT = "王建国"
 ID_NUMBER = id_number("19850615")
-INST_ADMIN_PASSWORD = "a long password"  # tests/registries/conftest.py `draft`
+INST_ADMIN_PASSWORD = "a long password"  # tests/conftest.py `draft`
 RECEIPT_RE = re.compile(r"^JK[0-9A-Z]{10}$")
 
 
@@ -74,7 +73,7 @@ def public_status(page, live_server, receipt_no, shot=None) -> str:
     return result.locator("dt:has-text('办理进度') + dd").inner_text()
 
 
-def test_a_case_from_application_to_completed(page, live_server, people):  # noqa: F811
+def test_a_case_from_application_to_completed(page, live_server, people):
     inst = people["inst"]
 
     # 1. Anonymous: the application.

@@ -9,50 +9,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 
 from referral.auth.permissions import Role
+from tests.browser.helpers import blocking_violations, by_label, flash_text, sign_in, sign_out
 from tests.factories import TEST_PASSWORD
+from tests.helpers import CREDIT_CODE
 
 pytestmark = pytest.mark.browser
-BLOCKING = {"serious", "critical"}
 
 NAME = "南关区阳光康复中心"
-CREDIT_CODE = "91110108551385082Q"
 ADMIN_PASSWORD = "a long admin password"
 SHOTS = "/tmp/reg-{}.png"
 DUE_RE = re.compile(r"期限 (\d{4}-\d{2}-\d{2})，\s*剩余 (\d+) 个工作日")
-
-
-def by_label(scope, text):
-    """The control labelled exactly ``text``. Required fields carry a visual " *" (aria-hidden) in their
-    <label>; Playwright's label matching counts it, so it is allowed here."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(text)}(\s*\*)?$"))
-
-
-def blocking_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in BLOCKING]
-
-
-def sign_in(page, live_server, username, password=TEST_PASSWORD):
-    page.goto(f"{live_server}/login")
-    by_label(page, "用户名").fill(username)
-    by_label(page, "密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
-
-
-def sign_out(page, live_server):
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_url(f"{live_server}/login")
-    assert "您已安全退出" in page.locator("main").inner_text()
-
-
-def flash_text(page) -> str:
-    return page.locator(".flashes").inner_text()
 
 
 def fill_signup(page):
