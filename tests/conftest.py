@@ -103,6 +103,7 @@ def app(migrated_database, tmp_path):
     url = migrated_database(tmp_path)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SERVER_NAME="localhost",
                      ATTACHMENT_ROOT=str(tmp_path / "attachments"), EXPORT_ROOT=str(tmp_path / "exports"))
+    app.instance_path = str(tmp_path / "instance")  # nothing a test does lands in the project's instance/
     app.test_client_class = FreshContextClient
     with app.app_context():
         _db.session.execute(_db.insert(Division), DIVISION_ROWS)

@@ -2,7 +2,7 @@
 anonymous sign-up → its admin uploads a licence scan and submits with the pledges → the county official of
 220102 approves from 待办审核 → a city official of 220100 (a different person) confirms → the anonymous public
 directory lists it. A county official of another county gets 404. axe-core checks each page on the way, and
-screenshots land in /tmp/reg-*.png for a human look."""
+screenshots land in the test's tmp_path for a human look."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.browser
 
 NAME = "南关区阳光康复中心"
 ADMIN_PASSWORD = "a long admin password"
-SHOTS = "/tmp/reg-{}.png"
 DUE_RE = re.compile(r"期限 (\d{4}-\d{2}-\d{2})，\s*剩余 (\d+) 个工作日")
 
 
@@ -52,7 +51,7 @@ def fill_signup(page):
     label("再次输入密码").fill(ADMIN_PASSWORD)
 
 
-def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_path):
+def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_path, screenshot):
     county = create_user(Role.COUNTY_OFFICIAL, username="county", division="220102", display_name="南关区民政")
     city = create_user(Role.CITY_OFFICIAL, username="city", division="220100", display_name="长春市民政")
     create_user(Role.COUNTY_OFFICIAL, username="chaoyang", division="220104", display_name="朝阳区民政")
@@ -63,7 +62,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert page.get_by_role("heading", level=1).inner_text() == "社区康复服务机构在线登记"
     assert blocking_violations(page) == [], "signup"
     fill_signup(page)
-    page.screenshot(path=SHOTS.format("signup"), full_page=True)
+    screenshot(page, "signup")
     page.get_by_role("button", name="建立登记草稿").click()
     page.wait_for_url(re.compile(r"/institutions/\d+$"))
     institution_url = page.url
@@ -99,7 +98,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert page.get_by_role("heading", name="保密承诺书").is_visible()
     assert by_label(page, "承诺人姓名").input_value() == "赵磊"
     by_label(page, "我已阅读并接受服务承诺书和保密承诺书").check()
-    page.screenshot(path=SHOTS.format("submit"), full_page=True)
+    screenshot(page, "submit")
     assert blocking_violations(page) == [], "event page (submit)"
     page.get_by_role("button", name="确认：提交审核").click()
     page.wait_for_url(institution_url)
@@ -108,7 +107,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     due = DUE_RE.search(page.locator("main").inner_text())
     assert due, page.locator("main").inner_text()[:400]
     assert int(due.group(2)) > 0
-    page.screenshot(path=SHOTS.format("institution-county-review"), full_page=True)
+    screenshot(page, "institution-county-review")
     assert blocking_violations(page) == [], "institution page"
     # Only the county official acts in this state.
     assert page.get_by_role("link", name="县级初核通过").count() == 0
@@ -121,7 +120,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert institutions.get_by_role("heading").inner_text() == "机构（1）"
     row = institutions.get_by_role("row", name=re.compile(NAME))
     assert "县级初核中" in row.inner_text() and due.group(1) in row.inner_text()
-    page.screenshot(path=SHOTS.format("queue"), full_page=True)
+    screenshot(page, "queue")
     assert blocking_violations(page) == [], "queue"
     row.get_by_role("link", name=NAME).click()
     page.wait_for_url(institution_url)
@@ -169,7 +168,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert row.count() == 1
     assert "服药训练" in row.inner_text() and "5 / 30" in row.inner_text()
     assert "0431-88880000" in row.inner_text()
-    page.screenshot(path=SHOTS.format("directory"), full_page=True)
+    screenshot(page, "directory")
     assert blocking_violations(page) == [], "directory"
 
 
