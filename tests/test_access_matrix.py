@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 
 from referral.auth.permissions import Role
-from tests.conftest import csrf_token, login
+from tests.helpers import ANON, bearer, csrf_token, login
 
 ALL = set(Role)
 OFFICIALS = {Role.PROVINCE_OFFICIAL, Role.CITY_OFFICIAL, Role.COUNTY_OFFICIAL}
 ADMIN = {Role.SYSADMIN}
-ANON = "anonymous"
 
 # (method, url template, roles allowed, status when allowed, status for signed-in but not allowed)
 MATRIX = [
@@ -80,15 +79,8 @@ def test_html_routes(client, users_by_role, target, method, url, allowed, ok, de
                          ids=[f"{m} {u}" for m, u, *_ in API_MATRIX])
 @pytest.mark.parametrize("role", [ANON, *Role], ids=lambda r: str(r))
 def test_api_routes(client, users_by_role, target, method, url, allowed, ok, denied, role):
-    from referral.auth.services import issue_token
-    from referral.extensions import db
-
     url = url.format(**target)
-    headers = {}
-    if role != ANON:
-        token, _row = issue_token(db.session.merge(users_by_role[role]))
-        db.session.commit()
-        headers["Authorization"] = f"Bearer {token}"
+    headers = bearer(users_by_role[role]) if role != ANON else {}
     response = client.open(url, method=method, headers=headers)
     if role == ANON:
         assert response.status_code == 401

@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from referral.auth.permissions import Role
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 ROOT = Path(__file__).resolve().parent.parent
 

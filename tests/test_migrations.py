@@ -13,7 +13,7 @@ from referral import create_app
 from referral.auth.permissions import Role
 from referral.divisions.models import DivisionLevel
 from referral.extensions import db as _db
-from tests.conftest import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL
 
 
 def test_upgrade_empty_database_then_check_finds_nothing(tmp_path, migrated_database):

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from referral.audit.services import record
 from referral.auth.permissions import Role
 from referral.extensions import db as _db
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from referral.auth.permissions import Role
 from referral.scoping import Scope
-from tests.conftest import login
+from tests.helpers import bearer, login
 
 
 @pytest.mark.parametrize(("role", "division", "expected"), [
@@ -101,11 +101,7 @@ def test_user_list_shows_only_the_area(client, area):
 
 
 def test_api_user_answers_404_outside_scope(client, db, area):
-    from referral.auth.services import issue_token
-
-    token, _ = issue_token(db.session.merge(area["county"]))
-    db.session.commit()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(area["county"])
     assert client.get(f"/api/v1/users/{area['nanguan'].id}", headers=headers).status_code == 200
     response = client.get(f"/api/v1/users/{area['chaoyang'].id}", headers=headers)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

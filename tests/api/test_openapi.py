@@ -6,6 +6,8 @@ import jsonschema
 import pytest
 
 from referral.auth.permissions import Role
+from tests.factories import TEST_PASSWORD
+from tests.helpers import bearer
 
 
 @pytest.fixture
@@ -59,10 +61,9 @@ def test_answers_match_the_documented_schemas(client, document, create_user):
     create_user(Role.CITY_OFFICIAL, username="li", division="220100")
     _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li", "password": "x"}))
     _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li"}))
-    from tests.factories import TEST_PASSWORD
     created = client.post("/api/v1/tokens", json={"username": "li", "password": TEST_PASSWORD})
     _check(document, "/tokens", "post", created)
-    headers = {"Authorization": f"Bearer {created.get_json()['token']}"}
+    headers = bearer(created.get_json()["token"])
     _check(document, "/me", "get", client.get("/api/v1/me", headers=headers))
     _check(document, "/divisions", "get", client.get("/api/v1/divisions?parent=220100", headers=headers))
     _check(document, "/divisions", "get", client.get("/api/v1/divisions?parent=x", headers=headers))
@@ -82,8 +83,6 @@ def test_request_schemas_reject_what_the_api_rejects(client, document):
 def test_registry_answers_match_the_documented_schemas(client, document, create_user):
     """Sign-up, reads and an event of the registry API answer what the document says."""
     from referral.auth.permissions import Role
-    from referral.auth.services import issue_token
-    from referral.extensions import db
 
     signup = {"name": "宽城区心康中心", "credit_code": "52220102MJ00000000", "division": "220103",
               "service_types": ["心理康复"], "capacity": 10, "free_places": 2,
@@ -93,9 +92,7 @@ def test_registry_answers_match_the_documented_schemas(client, document, create_
     _check(document, "/institutions", "post", created)
     _check(document, "/institutions", "post", client.post("/api/v1/institutions", json={**signup, "capacity": -1}))
     county = create_user(Role.COUNTY_OFFICIAL, division="220103")
-    token, _ = issue_token(db.session.merge(county))
-    db.session.commit()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(county)
     inst_id = created.get_json()["id"]
     _check(document, "/institutions", "get", client.get("/api/v1/institutions", headers=headers))
     _check(document, "/institutions/{institution_id}", "get", client.get(f"/api/v1/institutions/{inst_id}", headers=headers))

@@ -5,7 +5,8 @@ import pytest
 from referral.audit.models import AuditEntry
 from referral.audit.services import record
 from referral.auth.permissions import Role
-from tests.conftest import login
+from tests.factories import TEST_PASSWORD
+from tests.helpers import login, post_login
 
 
 @pytest.fixture
@@ -55,9 +56,6 @@ def test_filters(client, create_user, entries):
 
 
 def test_entries_record_actor_request_id_and_ip(client, db, create_user):
-    from tests.auth.test_login import post_login
-    from tests.factories import TEST_PASSWORD
-
     create_user(Role.SYSADMIN, username="admin")
     post_login(client, "admin", TEST_PASSWORD)
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "auth.login")).one()

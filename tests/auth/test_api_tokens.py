@@ -7,16 +7,12 @@ import pytest
 from referral.auth.models import ApiToken
 from referral.auth.permissions import Role
 from referral.models import utcnow
-from tests.conftest import login
 from tests.factories import TEST_PASSWORD
+from tests.helpers import bearer, login, post_login
 
 
 def get_token(client, username, password=TEST_PASSWORD):
     return client.post("/api/v1/tokens", json={"username": username, "password": password})
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_token_then_me(client, create_user):
@@ -84,8 +80,6 @@ def test_sixth_failed_token_request_answers_429(client, create_user):
 
 
 def test_web_and_api_failures_share_one_count(client, create_user):
-    from tests.auth.test_login import post_login
-
     create_user(Role.SYSADMIN, username="admin")
     for _ in range(3):
         post_login(client, "admin", "wrong")

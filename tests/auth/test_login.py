@@ -3,13 +3,8 @@ from __future__ import annotations
 from referral.audit.models import AuditEntry
 from referral.auth.models import User
 from referral.auth.permissions import Role
-from tests.conftest import csrf_token, login
 from tests.factories import TEST_PASSWORD
-
-
-def post_login(client, username, password, next_=""):
-    return client.post("/login", data={"csrf_token": csrf_token(client), "username": username,
-                                       "password": password, "next": next_})
+from tests.helpers import csrf_token, login, post_login
 
 
 def test_login_through_the_form_lands_on_a_chinese_home_page(client, create_user):

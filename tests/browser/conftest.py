@@ -41,3 +41,14 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """``screenshot(page, name)`` saves the whole page as ``<name>.png`` in the test's tmp_path, for a human
+    look (pytest keeps the last three runs' under its base temporary directory)."""
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+
+    return take

@@ -7,7 +7,7 @@ listed institution → its admin: 接收 → its staff: 综合评估 (适合, ri
 
 After each step the case page's seven-step progress bar marks the step reached with aria-current="step".
 axe-core checks the public pages, the case list, the case page and the 综合评估 form; screenshots land in
-/tmp/case-*.png for a human look."""
+the test's tmp_path for a human look."""
 
 from __future__ import annotations
 
@@ -16,23 +16,21 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.test_registry_signup import (
+from tests.browser.helpers import (
     blocking_violations,
     by_label,
     flash_text,
     sign_in,
     sign_out,
 )
-from tests.cases.conftest import id_number, people  # noqa: F401  (case fixtures, reused)
 from tests.factories import TEST_PASSWORD
-from tests.registries.conftest import draft, officials  # noqa: F401  (what `people` depends on)
+from tests.helpers import id_number
 
 pytestmark = pytest.mark.browser
 
-SHOTS = "/tmp/case-{}.png"
 APPLICANT = "王建国"
 ID_NUMBER = id_number("19850615")
-INST_ADMIN_PASSWORD = "a long password"  # tests/registries/conftest.py `draft`
+INST_ADMIN_PASSWORD = "a long password"  # tests/conftest.py `draft`
 RECEIPT_RE = re.compile(r"^JK[0-9A-Z]{10}$")
 
 
@@ -60,7 +58,7 @@ def fire(page, case_url, label, *, fill=None, flash=None):
     assert f"已完成：{flash or label}" in flash_text(page)
 
 
-def public_status(page, live_server, receipt_no, shot=None) -> str:
+def public_status(page, live_server, receipt_no, shot=None, screenshot=None) -> str:
     page.goto(f"{live_server}/apply/status")
     by_label(page, "受理号").fill(receipt_no)
     by_label(page, "身份证号后四位").fill(ID_NUMBER[-4:])
@@ -70,12 +68,12 @@ def public_status(page, live_server, receipt_no, shot=None) -> str:
     assert "id_last4" not in page.url  # the lookup is a POST: nothing personal in the address bar
     assert result.count() == 1, page.locator("main").inner_text()
     if shot:
-        page.screenshot(path=SHOTS.format(shot), full_page=True)
+        screenshot(page, shot)
         assert blocking_violations(page) == [], shot
     return result.locator("dt:has-text('办理进度') + dd").inner_text()
 
 
-def test_a_case_from_application_to_completed(page, live_server, people):  # noqa: F811
+def test_a_case_from_application_to_completed(page, live_server, people, screenshot):
     inst = people["inst"]
 
     # 1. Anonymous: the application.
@@ -96,16 +94,16 @@ def test_a_case_from_application_to_completed(page, live_server, people):  # noq
     by_label(page, "服药训练").check()
     by_label(page, "知情同意签署人").select_option(label="申请人本人")
     page.get_by_role("checkbox", name=re.compile(r"^我已阅读并同意")).check()
-    page.screenshot(path=SHOTS.format("apply"), full_page=True)
+    screenshot(page, "apply")
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url(f"{live_server}/apply/receipt")
     receipt_no = page.locator(".receipt-no").inner_text().strip()
     assert RECEIPT_RE.match(receipt_no), receipt_no
     assert heading(page) == f"受理号：{receipt_no}"
     assert APPLICANT not in page.content() and ID_NUMBER not in page.content()
-    page.screenshot(path=SHOTS.format("receipt"), full_page=True)
+    screenshot(page, "receipt")
     assert blocking_violations(page) == [], "receipt"
-    assert public_status(page, live_server, receipt_no, "status-applied").startswith("提出申请")
+    assert public_status(page, live_server, receipt_no, "status-applied", screenshot).startswith("提出申请")
 
     # 2. The county's referral officer: 初核登记 → 康复转介.
     sign_in(page, live_server, people["officer"].username)
@@ -153,7 +151,7 @@ def test_a_case_from_application_to_completed(page, live_server, people):  # noq
     assert current_step(page) == "综合评估"
 
     def assess(p):
-        p.screenshot(path=SHOTS.format("assess"), full_page=True)
+        screenshot(p, "assess")
         assert blocking_violations(p) == [], "assess event page"
         by_label(p, "综合评估结论").select_option(label="适合社区康复")
         by_label(p, "危险性评估等级（0–5）").fill("1")
@@ -176,7 +174,7 @@ def test_a_case_from_application_to_completed(page, live_server, people):  # noq
     fire(page, case_url, "签订服务协议", fill=agreement)
     assert current_step(page) == "服务提供"
     assert "服务提供中" in heading(page)
-    page.screenshot(path=SHOTS.format("in-service"), full_page=True)
+    screenshot(page, "in-service")
     assert blocking_violations(page) == [], "case page (in service)"
 
     def review(p):
@@ -206,8 +204,8 @@ def test_a_case_from_application_to_completed(page, live_server, people):  # noq
     assert page.locator("h1 .badge").inner_text() == "已完成"
     assert current_step(page) == "结案与回访"
     assert page.get_by_role("region", name="可执行的操作").count() == 0
-    page.screenshot(path=SHOTS.format("completed"), full_page=True)
+    screenshot(page, "completed")
     sign_out(page, live_server)
 
     # 5. Anonymous again: the public status.
-    assert public_status(page, live_server, receipt_no, "status-completed") == "已完成"
+    assert public_status(page, live_server, receipt_no, "status-completed", screenshot) == "已完成"

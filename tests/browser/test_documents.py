@@ -11,15 +11,13 @@ import pytest
 
 from referral.documents.models import IssuedDocument
 from referral.extensions import db
-from tests.browser.test_home import blocking_violations, sign_in
-from tests.documents.conftest import application, people, referred_case  # noqa: F401  (fixtures reused)
+from tests.browser.helpers import blocking_violations, sign_in
 from tests.documents.pdfcheck import flat, text_of
-from tests.registries.conftest import draft, officials  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def test_download_a_case_document_and_check_it_publicly(page, live_server, referred_case, people):  # noqa: F811
+def test_download_a_case_document_and_check_it_publicly(page, live_server, referred_case, people):
     sign_in(page, live_server, "officer")
     page.goto(f"{live_server}/cases/{referred_case.id}")
     panel = page.get_by_role("region", name="文书")
@@ -43,7 +41,7 @@ def test_download_a_case_document_and_check_it_publicly(page, live_server, refer
     assert blocking_violations(page) == []
 
 
-def test_a_batch_export_shows_its_progress_and_downloads(page, live_server, referred_case, people):  # noqa: F811
+def test_a_batch_export_shows_its_progress_and_downloads(page, live_server, referred_case, people):
     sign_in(page, live_server, "officer")
     page.goto(f"{live_server}/cases/")
     page.get_by_role("link", name="把筛选出的个案的文书批量导出为 ZIP").click()

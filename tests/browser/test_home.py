@@ -4,27 +4,11 @@ axe-core (shipped inside the axe-playwright-python wheel): no serious or critica
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from referral.auth.permissions import Role
-from tests.factories import TEST_PASSWORD
+from tests.browser.helpers import blocking_violations, sign_in
 
 pytestmark = pytest.mark.browser
-BLOCKING = {"serious", "critical"}
-
-
-def blocking_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in BLOCKING]
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
 
 
 def test_login_form_to_chinese_home_page_without_accessibility_violations(page, live_server, create_user):

@@ -2,57 +2,25 @@
 anonymous sign-up → its admin uploads a licence scan and submits with the pledges → the county official of
 220102 approves from 待办审核 → a city official of 220100 (a different person) confirms → the anonymous public
 directory lists it. A county official of another county gets 404. axe-core checks each page on the way, and
-screenshots land in /tmp/reg-*.png for a human look."""
+screenshots land in the test's tmp_path for a human look."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 
 from referral.auth.permissions import Role
+from tests.browser.helpers import blocking_violations, by_label, flash_text, sign_in, sign_out
 from tests.factories import TEST_PASSWORD
+from tests.helpers import CREDIT_CODE
 
 pytestmark = pytest.mark.browser
-BLOCKING = {"serious", "critical"}
 
 NAME = "南关区阳光康复中心"
-CREDIT_CODE = "91110108551385082Q"
 ADMIN_PASSWORD = "a long admin password"
-SHOTS = "/tmp/reg-{}.png"
 DUE_RE = re.compile(r"期限 (\d{4}-\d{2}-\d{2})，\s*剩余 (\d+) 个工作日")
-
-
-def by_label(scope, text):
-    """The control labelled exactly ``text``. Required fields carry a visual " *" (aria-hidden) in their
-    <label>; Playwright's label matching counts it, so it is allowed here."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(text)}(\s*\*)?$"))
-
-
-def blocking_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in BLOCKING]
-
-
-def sign_in(page, live_server, username, password=TEST_PASSWORD):
-    page.goto(f"{live_server}/login")
-    by_label(page, "用户名").fill(username)
-    by_label(page, "密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
-
-
-def sign_out(page, live_server):
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_url(f"{live_server}/login")
-    assert "您已安全退出" in page.locator("main").inner_text()
-
-
-def flash_text(page) -> str:
-    return page.locator(".flashes").inner_text()
 
 
 def fill_signup(page):
@@ -86,7 +54,7 @@ def fill_signup(page):
     label("再次输入密码").fill(ADMIN_PASSWORD)
 
 
-def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_path):
+def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_path, screenshot):
     county = create_user(Role.COUNTY_OFFICIAL, username="county", division="220102", display_name="南关区民政")
     city = create_user(Role.CITY_OFFICIAL, username="city", division="220100", display_name="长春市民政")
     create_user(Role.COUNTY_OFFICIAL, username="chaoyang", division="220104", display_name="朝阳区民政")
@@ -97,7 +65,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert page.get_by_role("heading", level=1).inner_text() == "社区康复服务机构在线登记"
     assert blocking_violations(page) == [], "signup"
     fill_signup(page)
-    page.screenshot(path=SHOTS.format("signup"), full_page=True)
+    screenshot(page, "signup")
     page.get_by_role("button", name="建立登记草稿").click()
     page.wait_for_url(re.compile(r"/institutions/\d+$"))
     institution_url = page.url
@@ -133,7 +101,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert page.get_by_role("heading", name="保密承诺书").is_visible()
     assert by_label(page, "承诺人姓名").input_value() == "赵磊"
     by_label(page, "我已阅读并接受服务承诺书和保密承诺书").check()
-    page.screenshot(path=SHOTS.format("submit"), full_page=True)
+    screenshot(page, "submit")
     assert blocking_violations(page) == [], "event page (submit)"
     page.get_by_role("button", name="确认：提交审核").click()
     page.wait_for_url(institution_url)
@@ -142,7 +110,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     due = DUE_RE.search(page.locator("main").inner_text())
     assert due, page.locator("main").inner_text()[:400]
     assert int(due.group(2)) > 0
-    page.screenshot(path=SHOTS.format("institution-county-review"), full_page=True)
+    screenshot(page, "institution-county-review")
     assert blocking_violations(page) == [], "institution page"
     # Only the county official acts in this state.
     assert page.get_by_role("link", name="县级初核通过").count() == 0
@@ -155,7 +123,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert institutions.get_by_role("heading").inner_text() == "机构（1）"
     row = institutions.get_by_role("row", name=re.compile(NAME))
     assert "县级初核中" in row.inner_text() and due.group(1) in row.inner_text()
-    page.screenshot(path=SHOTS.format("queue"), full_page=True)
+    screenshot(page, "queue")
     assert blocking_violations(page) == [], "queue"
     row.get_by_role("link", name=NAME).click()
     page.wait_for_url(institution_url)
@@ -203,7 +171,7 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     assert row.count() == 1
     assert "服药训练" in row.inner_text() and "5 / 30" in row.inner_text()
     assert "0431-88880000" in row.inner_text()
-    page.screenshot(path=SHOTS.format("directory"), full_page=True)
+    screenshot(page, "directory")
     assert blocking_violations(page) == [], "directory"
 
 

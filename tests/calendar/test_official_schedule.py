@@ -9,7 +9,6 @@ from sqlalchemy import update
 
 from referral.audit.models import AuditEntry
 from referral.auth.permissions import Role
-from referral.auth.services import issue_token
 from referral.calendar import (
     add_working_days,
     calendar_source,
@@ -19,8 +18,7 @@ from referral.calendar import (
 )
 from referral.cases.models import Case
 from referral.extensions import db
-from tests.cases.conftest import application
-from tests.conftest import login
+from tests.helpers import application, bearer, login
 
 # A schedule shaped like a Spring Festival notice: 2027-02-05 (Fri) to 02-11 (Thu) off, Sunday 01-31 and
 # Saturday 02-20 worked instead.
@@ -39,12 +37,6 @@ def schedule_file(tmp_path):
     path = tmp_path / "2027.csv"
     path.write_text(SCHEDULE_2027, encoding="utf-8")
     return path
-
-
-def bearer(user) -> dict:
-    token, _ = issue_token(db.session.merge(user))
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def run(app, *args):

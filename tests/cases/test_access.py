@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from referral.auth.permissions import Role
-from referral.auth.services import issue_token
-from referral.cases import services
-from referral.extensions import db
-from tests.cases.conftest import application
-from tests.registries.test_access import ANON, by_role, objects  # noqa: F401  (fixture reused)
+from tests.helpers import ANON, bearer, by_role, csrf_token, login
 
 # Who sees the case: the county's referral officer and county official, the institution it is with, the
 # assister who applied. Officials above the county and the sysadmin see statistics, not cases (404).
@@ -54,8 +50,6 @@ ROUTES_COVERED = {u for _m, u, *_ in API_MATRIX + HTML_MATRIX}
                          ids=[f"{m} {u}" for m, u, *_ in HTML_MATRIX])
 @pytest.mark.parametrize("role", [ANON, *Role], ids=str)
 def test_case_html_routes(client, users_by_role, case_ids, method, url, anon, expected, role):
-    from tests.conftest import csrf_token, login
-
     if role != ANON:
         login(client, users_by_role[role])
     data = {"csrf_token": csrf_token(client, "/directory/"), "reason": "核实"} if method == "POST" else None
@@ -63,33 +57,10 @@ def test_case_html_routes(client, users_by_role, case_ids, method, url, anon, ex
     assert response.status_code == (anon if role == ANON else expected[role])
 
 
-@pytest.fixture
-def case_ids(objects, users_by_role):  # noqa: F811 (fixture imported above; issue 9 moves it to conftest)
-    """A case referred to the institution (rows through the services, as the officer and assister)."""
-    from referral.auth.models import User
-    from referral.registries.models import InstitutionServiceArea
-
-    db.session.add(InstitutionServiceArea(institution_id=objects["inst"], division_code="220102"))
-    hospital = db.session.get(User, users_by_role[Role.MEDICAL_ASSISTER].id)
-    officer = db.session.get(User, users_by_role[Role.REFERRAL_OFFICER].id)
-    data = application()
-    case = services.submit_application(actor=hospital, data={
-        "channel": "medical", "name": "李明", "id_number": data["applicant"]["id_number"], "division_code": "220102",
-        "needs": "x", "service_types": [], "consent_signer": "applicant"})
-    services.advance_case(case, actor=officer, event="register", verification="已核实")
-    services.advance_case(case, actor=officer, event="refer", institution_id=objects["inst"])
-    db.session.commit()
-    return {"case": case.id, "receipt": case.receipt_no}
-
-
 @pytest.mark.parametrize(("method", "url", "anon", "expected"), API_MATRIX, ids=[f"{m} {u}" for m, u, *_ in API_MATRIX])
 @pytest.mark.parametrize("role", [ANON, *Role], ids=str)
 def test_case_api_routes(client, users_by_role, case_ids, method, url, anon, expected, role):
-    headers = {}
-    if role != ANON:
-        token, _ = issue_token(db.session.merge(users_by_role[role]))
-        db.session.commit()
-        headers["Authorization"] = f"Bearer {token}"
+    headers = bearer(users_by_role[role]) if role != ANON else {}
     body = {"event": "accept"} if url.endswith("/events") else ({} if method == "POST" else None)
     response = client.open(url.format(**case_ids), method=method, headers=headers, json=body)
     assert response.status_code == (anon if role == ANON else expected[role]), response.get_json()

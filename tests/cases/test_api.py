@@ -12,14 +12,14 @@ from referral.cases.models import Assessment, Case, FollowUp, Referral
 from referral.cases.services import next_working_day
 from referral.extensions import db
 from referral.registries.models import Institution
-from tests.cases.conftest import ADULT_ID, application, id_number
+from tests.helpers import ADULT_ID, application, bearer, id_number
 
 
 def post_event(client, headers, case_id, **payload):
     return client.post(f"/api/v1/cases/{case_id}/events", json=payload, headers=headers)
 
 
-def test_a_case_walks_every_step(client, people, bearer):
+def test_a_case_walks_every_step(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
     created = client.post("/api/v1/cases", json=application(), headers=h["hospital"])
     assert created.status_code == 201, created.get_json()
@@ -72,7 +72,7 @@ def test_a_case_walks_every_step(client, people, bearer):
     assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp).where(FollowUp.done_at.is_(None))) == 0
 
 
-def test_decline_and_refer_elsewhere(client, people, bearer):
+def test_decline_and_refer_elsewhere(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "inst_admin")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
     post_event(client, h["officer"], cid, event="register", verification="已核实")
@@ -90,7 +90,7 @@ def test_decline_and_refer_elsewhere(client, people, bearer):
     assert db.session.scalar(db.select(db.func.count()).select_from(Referral)) == 2
 
 
-def test_refer_only_to_an_eligible_institution(client, people, bearer, db):
+def test_refer_only_to_an_eligible_institution(client, people, db):
     h = {k: bearer(people[k]) for k in ("hospital", "officer")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
     post_event(client, h["officer"], cid, event="register", verification="已核实")
@@ -101,7 +101,7 @@ def test_refer_only_to_an_eligible_institution(client, people, bearer, db):
     assert full.status_code == 422 and "institution_id" in full.get_json()["error"]["fields"]
 
 
-def test_risk_gate_unsuitable_then_medical_referral_closure(client, people, bearer):
+def test_risk_gate_unsuitable_then_medical_referral_closure(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
     post_event(client, h["officer"], cid, event="register", verification="已核实")
@@ -122,7 +122,7 @@ def test_risk_gate_unsuitable_then_medical_referral_closure(client, people, bear
                       follow_up={"method": "phone"}).get_json()["state"] == "closed"
 
 
-def test_errors_of_the_events_endpoint(client, people, bearer):
+def test_errors_of_the_events_endpoint(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "other_officer", "staff")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
     assert post_event(client, h["other_officer"], cid, event="register", verification="x").status_code == 404
@@ -134,7 +134,7 @@ def test_errors_of_the_events_endpoint(client, people, bearer):
     assert post_event(client, h["officer"], cid, event="register", verification="x", version=99).status_code == 409
 
 
-def test_scope_of_cases(client, people, bearer):
+def test_scope_of_cases(client, people):
     h = {k: bearer(people[k]) for k in people if k not in ("inst",)}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
     expected = {"hospital": 200, "officer": 200, "county": 200, "other_officer": 404, "other_county": 404,
@@ -143,7 +143,7 @@ def test_scope_of_cases(client, people, bearer):
         assert client.get(f"/api/v1/cases/{cid}", headers=h[who]).status_code == status, who
 
 
-def test_minor_needs_the_guardian_and_is_hidden_in_lists(client, people, bearer):
+def test_minor_needs_the_guardian_and_is_hidden_in_lists(client, people):
     child = id_number((today_in_china() - timedelta(days=365 * 12)).strftime("%Y%m%d"))
     h = {k: bearer(people[k]) for k in ("community", "officer", "county")}
     body = application(channel="other", assister_role="儿童主任",
@@ -157,14 +157,14 @@ def test_minor_needs_the_guardian_and_is_hidden_in_lists(client, people, bearer)
     assert client.get("/api/v1/cases", headers=h["officer"]).get_json()["items"][0]["applicant"]["name"] == "小明"
 
 
-def test_same_person_open_case_is_flagged(client, people, bearer):
+def test_same_person_open_case_is_flagged(client, people):
     h = bearer(people["hospital"])
     first = client.post("/api/v1/cases", json=application(), headers=h).get_json()
     second = client.post("/api/v1/cases", json=application(), headers=h).get_json()
     assert second["duplicate_of"] == first["id"] and first["duplicate_of"] is None
 
 
-def test_overdue_filter(client, people, bearer, db):
+def test_overdue_filter(client, people, db):
     h = bearer(people["officer"])
     cid = client.post("/api/v1/cases", json=application(), headers=bearer(people["hospital"])).get_json()["id"]
     assert client.get("/api/v1/cases?overdue=1", headers=h).get_json()["total"] == 0
@@ -175,7 +175,7 @@ def test_overdue_filter(client, people, bearer, db):
     assert client.get("/api/v1/cases?overdue=1", headers=h).get_json()["items"][0]["working_days_left"] < 0
 
 
-def test_public_application_status_and_withdrawal(client, people, bearer):
+def test_public_application_status_and_withdrawal(client, people):
     created = client.post("/api/v1/public/applications", json=application(channel="self"))
     assert created.status_code == 201
     receipt = created.get_json()["receipt_no"]
@@ -195,7 +195,7 @@ def test_public_application_status_and_withdrawal(client, people, bearer):
     assert case.created_by_id is None and case.channel == "self"
 
 
-def test_two_simultaneous_events_on_one_case_one_wins(client, people, bearer):
+def test_two_simultaneous_events_on_one_case_one_wins(client, people):
     """Two staff members accept the same referral at the same moment: both pass the machine on what they
     read; the version column lets exactly one commit (the other is a 409 at the HTTP layer)."""
     from sqlalchemy.orm import Session
@@ -239,7 +239,7 @@ def _in_service(client, h, people):
     return cid
 
 
-def test_transfer_frees_the_place_and_goes_back_to_the_officer(client, people, bearer):
+def test_transfer_frees_the_place_and_goes_back_to_the_officer(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
     cid = _in_service(client, h, people)
     db.session.expire_all()  # the requests changed the row; read it afresh
@@ -257,7 +257,7 @@ def test_transfer_frees_the_place_and_goes_back_to_the_officer(client, people, b
 
 @pytest.mark.parametrize("reason_code", ["goals_met", "voluntary_end", "moved_away", "medical_referral", "death",
                                          "lost_contact", "agreement_expired", "unreachable"])
-def test_every_closure_reason_from_service(client, people, bearer, reason_code):
+def test_every_closure_reason_from_service(client, people, reason_code):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
     cid = _in_service(client, h, people)
     closed = post_event(client, h["staff"], cid, event="close", reason_code=reason_code,
@@ -273,7 +273,7 @@ def test_every_closure_reason_from_service(client, people, bearer, reason_code):
 @pytest.mark.parametrize(("reason_code", "allowed"), [("unreachable", True), ("medical_referral", True),
                                                       ("moved_away", True), ("death", True), ("voluntary_end", True),
                                                       ("goals_met", False), ("agreement_expired", False)])
-def test_closure_before_service_takes_only_the_early_reasons(client, people, bearer, reason_code, allowed):
+def test_closure_before_service_takes_only_the_early_reasons(client, people, reason_code, allowed):
     h = {k: bearer(people[k]) for k in ("hospital", "officer")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
     post_event(client, h["officer"], cid, event="register", verification="已核实")
@@ -281,7 +281,7 @@ def test_closure_before_service_takes_only_the_early_reasons(client, people, bea
     assert response.status_code == (200 if allowed else 422)
 
 
-def test_withdraw_while_in_service_frees_the_place(client, people, bearer):
+def test_withdraw_while_in_service_frees_the_place(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
     cid = _in_service(client, h, people)
     db.session.expire_all()  # the requests changed the row; read it afresh
@@ -292,7 +292,7 @@ def test_withdraw_while_in_service_frees_the_place(client, people, bearer):
     assert db.session.get(Institution, people["inst"].id).free_places == taken + 1
 
 
-def test_a_follow_up_date_in_the_future_is_refused(client, people, bearer):
+def test_a_follow_up_date_in_the_future_is_refused(client, people):
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}
     cid = _in_service(client, h, people)
     post_event(client, h["staff"], cid, event="close", reason_code="goals_met", assessment={"risk_grade": 0})
@@ -319,7 +319,7 @@ def test_a_follow_up_due_on_a_rest_day_moves_to_the_next_working_day(app):
     assert follow_up_opens(date(2026, 10, 12)) == date(2026, 9, 29)
 
 
-def test_a_follow_up_opens_before_its_due_date_and_earlier_needs_a_reason(client, people, bearer):
+def test_a_follow_up_opens_before_its_due_date_and_earlier_needs_a_reason(client, people):
     from referral.calendar import is_working_day
 
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff", "inst_admin")}

@@ -10,7 +10,7 @@ import pytest
 from referral.cases import services
 from referral.cases.models import Case
 from referral.extensions import db
-from tests.cases.conftest import ADULT_ID
+from tests.helpers import ADULT_ID
 from workflows.case import CaseState
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -9,7 +9,7 @@ from stdnum.cn import ric
 from forms.fields import id_number_problem
 from referral.extensions import db
 from referral.registries.models import Talent
-from tests.cases.conftest import application
+from tests.helpers import application, bearer
 
 
 def valid(first17: str) -> str:
@@ -50,7 +50,7 @@ def test_the_public_application_takes_a_1940_number(client, people):
     assert response.status_code == 201, response.get_json()
 
 
-def test_a_talent_born_in_1960_under_a_1996_code(client, people, bearer):
+def test_a_talent_born_in_1960_under_a_1996_code(client, people):
     response = client.post("/api/v1/talents", headers=bearer(people["officer"]),
                            json={"name": "王秀兰", "id_number": OLDER[1], "category": "volunteer",
                                  "division": "220102"})

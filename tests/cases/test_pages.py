@@ -5,8 +5,7 @@ from __future__ import annotations
 from referral.cases import services
 from referral.cases.models import Case
 from referral.extensions import db
-from tests.cases.conftest import ADULT_ID
-from tests.conftest import csrf_token, login
+from tests.helpers import ADULT_ID, csrf_token, login
 
 
 def new_case(people):

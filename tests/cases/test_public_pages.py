@@ -13,8 +13,7 @@ from referral.calendar import today_in_china
 from referral.cases import services
 from referral.cases.models import Case, CaseEvent
 from referral.extensions import db
-from tests.cases.conftest import ADULT_ID, id_number
-from tests.conftest import csrf_token
+from tests.helpers import ADULT_ID, csrf_token, id_number
 
 LAST4 = ADULT_ID[-4:]
 

@@ -5,6 +5,7 @@ from sqlalchemy import func
 
 from referral.divisions.models import Division, DivisionLevel
 from referral.divisions.services import DivisionFileError, import_divisions
+from tests.helpers import bearer
 
 
 def counts(db):
@@ -62,11 +63,7 @@ def test_bad_files_are_refused_with_the_reason(app, db, tmp_path, content, messa
 
 
 def test_api_lists_children(client, db, dummy_user):
-    from referral.auth.services import issue_token
-
-    token, _ = issue_token(db.session.merge(dummy_user))
-    db.session.commit()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(dummy_user)
     provinces = client.get("/api/v1/divisions", headers=headers).get_json()["items"]
     assert [p["code"] for p in provinces] == ["110000", "220000"]  # the test slice of the list
     counties = client.get("/api/v1/divisions?parent=220100", headers=headers).get_json()["items"]

@@ -11,12 +11,9 @@ from __future__ import annotations
 import pytest
 
 from referral.auth.permissions import Role
-from referral.auth.services import issue_token
 from referral.documents import exports, services
 from referral.extensions import db
-from tests.cases.test_access import case_ids  # noqa: F401  (fixture reused)
-from tests.conftest import csrf_token, login
-from tests.registries.test_access import ANON, IN_SCOPE, by_role, objects  # noqa: F401
+from tests.helpers import ANON, IN_SCOPE, bearer, by_role, csrf_token, login
 
 CASE_SEERS = {"referral_officer", "county_official", "institution_admin", "institution_staff", "medical_assister"}
 
@@ -70,7 +67,7 @@ ROUTES_COVERED = {u for _m, u, *_ in HTML_MATRIX + API_MATRIX}
 
 
 @pytest.fixture
-def ids(request, case_ids, objects, users_by_role):  # noqa: F811
+def ids(request, case_ids, objects, users_by_role):
     """The case, institution and talent; for the routes that need them, one issued document of the case
     and one finished export, both by the referral officer (made only there: each costs a PDF render)."""
     from referral.auth.models import User
@@ -112,11 +109,7 @@ def test_document_html_routes(client, users_by_role, ids, method, url, anon, exp
                          ids=[f"{m} {u}" for m, u, *_ in API_MATRIX])
 @pytest.mark.parametrize("role", [ANON, *Role], ids=str)
 def test_document_api_routes(client, users_by_role, ids, method, url, anon, expected, role):
-    headers = {}
-    if role != ANON:
-        token, _ = issue_token(db.session.merge(users_by_role[role]))
-        db.session.commit()
-        headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(users_by_role[role]) if role != ANON else {}
     response = client.open(url.format(**ids), method=method, headers=headers)
     assert response.status_code == (anon if role == ANON else expected[role])
     if response.status_code == 200:

@@ -24,8 +24,8 @@ from referral.documents.context import format_date
 from referral.documents.pdf import render_pdf
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
-from tests.cases.conftest import id_number
 from tests.documents.pdfcheck import check_fonts, check_plain, check_text_covered, flat, text_of
+from tests.helpers import id_number
 
 ASSESSMENT = {"risk_grade": 1, "medication_adherence": "regular", "insight": "partial",
               "physical_health": "高血压，规律服药控制", "family_support": "与父亲同住，家属支持康复",

@@ -16,9 +16,8 @@ from referral.cases import services as case_services
 from referral.documents import exports
 from referral.documents.models import DocumentExport, IssuedDocument
 from referral.extensions import db
-from tests.cases.conftest import application
-from tests.conftest import csrf_token, login
 from tests.documents.pdfcheck import flat, text_of
+from tests.helpers import application, csrf_token, login
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from referral.audit.models import AuditEntry
 from referral.documents import services
 from referral.documents.models import IssuedDocument
 from referral.extensions import db
-from tests.conftest import csrf_token, login
 from tests.documents.pdfcheck import check_fonts, flat, text_of
-from tests.documents.test_case_records import served_case  # noqa: F401  (fixture reused)
+from tests.helpers import bearer, csrf_token, login
 
 
 def issued_rows():
@@ -158,7 +157,7 @@ def test_unknown_codes_and_parameters(client, referred_case, people):
     assert response.status_code == 422
 
 
-def test_the_api(client, referred_case, people, bearer):
+def test_the_api(client, referred_case, people):
     headers = bearer(people["officer"])
     url = f"/api/v1/cases/{referred_case.id}/documents/application"
     response = client.get(url, headers=headers)
@@ -216,7 +215,7 @@ def test_the_number_distinguishes_versions_of_one_day(referred_case, people):
     assert io.BytesIO(two.content).read(5) == b"%PDF-"
 
 
-def test_all_seven_from_the_api_filled_and_blank(client, served_case, people, bearer):  # noqa: F811
+def test_all_seven_from_the_api_filled_and_blank(client, served_case, people):
     """Done-when of issue 5: every template downloads through the API, filled and blank."""
     from referral.cases.models import Assessment, FollowUp
 

@@ -23,8 +23,8 @@ from referral.documents.context import application_context, blank_context
 from referral.documents.pdf import DocumentError, StaticOnlyFetcher, URLRefused, render_pdf
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
-from tests.cases.conftest import application
 from tests.documents.pdfcheck import OUR_FONT, PROJECT_ROOT, check_fonts, check_plain, check_text_covered, flat, text_of
+from tests.helpers import application
 
 
 def test_application_pdf_of_a_real_case(referred_case, people):

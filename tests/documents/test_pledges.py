@@ -31,9 +31,8 @@ from referral.documents.pledges import (
 from referral.extensions import db
 from referral.registries.models import LegalForm, Pledge, PledgeKind, TalentCategory
 from referral.registries.services import PLEDGE_TEXT_VERSION, create_talent
-from tests.cases.conftest import id_number
 from tests.documents.pdfcheck import check_fonts, check_plain, check_text_covered, flat, text_of
-from tests.registries.conftest import CREDIT_CODE, fire
+from tests.helpers import CREDIT_CODE, fire, id_number
 
 ISSUED_ON = date(2026, 3, 2)
 TALENT_ID_NUMBER = id_number("19900315", 246)

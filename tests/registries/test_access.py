@@ -7,23 +7,12 @@ from __future__ import annotations
 import pytest
 
 from referral.auth.permissions import Role
-from referral.extensions import db
-from referral.models import utcnow
-from referral.registries.models import ChangeRequest, Talent, TalentEmployment
-from tests.conftest import csrf_token, login
-from workflows.approval import ApprovalState
+from tests.helpers import ANON, IN_SCOPE, bearer, by_role, csrf_token, login
 
 R = Role
-ANON = "anonymous"
 ALL = set(Role)
 VIEWERS = {R.SYSADMIN, R.PROVINCE_OFFICIAL, R.CITY_OFFICIAL, R.COUNTY_OFFICIAL, R.REFERRAL_OFFICER}
-IN_SCOPE = VIEWERS | {R.INSTITUTION_ADMIN, R.INSTITUTION_STAFF}
 ASSISTERS = {R.MEDICAL_ASSISTER, R.COMMUNITY_ASSISTER}
-
-
-def by_role(default, **overrides):
-    """Expected status per role: ``default`` for everyone unless overridden (keys are role values)."""
-    return {role: overrides.get(role.value, default) for role in Role}
 
 
 def scoped(denied, **overrides):
@@ -87,33 +76,6 @@ BODIES = {"PATCH /api/v1/institutions/{inst}": {"free_places": 1},
 
 
 @pytest.fixture
-def objects(users_by_role, db):
-    """A listed institution (the institution roles' own), a listed talent it employs, a licence scan and a
-    pending change request; set up as rows, since what is tested here is access, not the workflow."""
-    from referral.attachments.models import Attachment
-    from referral.auth.models import User
-
-    admin = users_by_role[Role.INSTITUTION_ADMIN]
-    inst = db.session.get(User, admin.id).institution
-    now = utcnow()
-    inst.name, inst.capacity, inst.free_places = "南关区测试康复中心", 10, 5
-    inst.submitted_at = now
-    inst.state = ApprovalState.LISTED  # test data set-up; the application never assigns a state
-    talent = Talent(name="王医生", id_number="220102199001011239", category="volunteer", division_code="220102",
-                    state=ApprovalState.LISTED, submitted_at=now)
-    talent.employer_rows = [TalentEmployment(institution_id=inst.id)]
-    db.session.add(talent)
-    att = Attachment(owner_type="institution", owner_id=inst.id, kind="licence_scan", filename="a.png",
-                     content_type="image/png", size=3, sha256="0" * 64, storage_key="00/00/" + "0" * 64)
-    db.session.add(att)
-    change = ChangeRequest(institution_id=inst.id, before={"name": "旧"}, after={"name": "新"},
-                           requested_by_id=admin.id, due_date=now.date())
-    db.session.add(change)
-    db.session.commit()
-    return {"inst": inst.id, "talent": talent.id, "att": att.id, "change": change.id}
-
-
-@pytest.fixture
 def stored_file(app, objects, db):
     """Put real bytes behind the attachment row so that a permitted download succeeds."""
     import hashlib
@@ -146,13 +108,7 @@ def test_html_registry_routes(client, users_by_role, objects, stored_file, metho
 @pytest.mark.parametrize(("method", "url", "anon", "expected"), API_MATRIX, ids=[f"{m} {u}" for m, u, *_ in API_MATRIX])
 @pytest.mark.parametrize("role", [ANON, *Role], ids=str)
 def test_api_registry_routes(client, users_by_role, objects, method, url, anon, expected, role):
-    from referral.auth.services import issue_token
-
-    headers = {}
-    if role != ANON:
-        token, _ = issue_token(db.session.merge(users_by_role[role]))
-        db.session.commit()
-        headers["Authorization"] = f"Bearer {token}"
+    headers = bearer(users_by_role[role]) if role != ANON else {}
     body = BODIES.get(f"{method} {url}")
     if url == "/api/v1/talents":
         body = {"name": "新人", "id_number": "11010519491231002X", "category": "volunteer", "division": "220102"}

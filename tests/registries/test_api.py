@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from referral.auth.services import issue_token
 from referral.extensions import db
 from referral.registries.models import Institution
-from tests.registries.conftest import OTHER_CREDIT_CODE, fire
-
-
-def bearer(user):
-    token, _row = issue_token(db.session.merge(user))
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
+from tests.helpers import OTHER_CREDIT_CODE, bearer, fire
 
 SIGNUP = {"name": "宽城区心康中心", "credit_code": OTHER_CREDIT_CODE, "division": "220103",
           "address": "宽城区 3 号", "legal_representative": "孙", "service_area": ["220103"],
@@ -32,7 +24,7 @@ def test_public_signup_through_the_api(client):
     assert (body["state"], body["division"], body["contact"], body["due_date"]) == \
         ("draft", "220103", {"name": "孙", "phone": "0431-5550000"}, None)
     token = client.post("/api/v1/tokens", json={"username": "xinkang", "password": "a long password"})
-    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.get_json()['token']}"}).get_json()
+    me = client.get("/api/v1/me", headers=bearer(token.get_json()["token"])).get_json()
     assert me["roles"] == ["institution_admin"] and me["institution_id"] == body["id"]
 
 

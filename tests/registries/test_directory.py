@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 from referral.auth.permissions import Role
 from referral.extensions import db
 from referral.registries.directory import public_json
-from tests.registries.conftest import CREDIT_CODE, INSTITUTION_DATA, fire, png_bytes
+from tests.helpers import CREDIT_CODE, INSTITUTION_DATA, fire, png_bytes
 
 PUBLIC_KEYS = {"id", "name", "address", "division", "division_name", "service_area", "service_types", "capacity",
                "free_places", "opening_hours", "contact", "is_assessment_referral", "grade"}

@@ -12,8 +12,7 @@ from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.models import ChangeRequest, ChangeState, Institution
 from referral.registries.services import advance_entry, decide_change, update_institution
-from tests.conftest import csrf_token, login
-from tests.registries.conftest import fire
+from tests.helpers import csrf_token, fire, login
 from workflows.approval import ApprovalState
 
 

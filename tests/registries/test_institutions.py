@@ -13,8 +13,7 @@ from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.models import ApprovalDecision, Institution, Pledge, PledgeKind
 from referral.registries.services import advance_entry
-from tests.conftest import csrf_token, login
-from tests.registries.conftest import CREDIT_CODE, fire
+from tests.helpers import CREDIT_CODE, csrf_token, fire, login
 from workflows.approval import ApprovalState
 
 SIGNUP = {

@@ -17,8 +17,7 @@ from referral.auth.permissions import Role
 from referral.calendar import today_in_china
 from referral.extensions import db
 from referral.registries.models import ApprovalDecision, Pledge, PledgeKind, Talent, TrainingRecord
-from tests.conftest import csrf_token, login
-from tests.registries.conftest import fire
+from tests.helpers import bearer, csrf_token, fire, login
 
 
 def valid_id(base17: str) -> str:
@@ -38,14 +37,6 @@ BAD_BIRTH_DATE = "22010219851301001" + ric.calc_check_digit("22010219851301001" 
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-def bearer(user) -> dict:
-    from referral.auth.services import issue_token
-
-    token, _row = issue_token(user)
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
 
 def fresh(model, ident):
     """The row as the last request left it (requests run in their own app context and session)."""

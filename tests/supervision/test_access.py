@@ -7,8 +7,7 @@ import pytest
 from referral.auth.permissions import Role
 from referral.extensions import db
 from referral.supervision.models import Complaint, SpotCheck, SpotCheckRound
-from tests.conftest import csrf_token, login
-from tests.registries.test_access import ANON, by_role, objects  # noqa: F401  (fixture reused)
+from tests.helpers import ANON, by_role, csrf_token, login
 
 SUPERVISORS = {"sysadmin": 200, "province_official": 200, "city_official": 200, "county_official": 200}
 
@@ -26,7 +25,7 @@ ROUTES_COVERED = {u for _m, u, *_ in MATRIX}
 
 
 @pytest.fixture
-def supervised(objects):  # noqa: F811
+def supervised(objects):
     draw = SpotCheckRound(division_code="220102", share=0.2, minimum=1, population=1, sample_size=1)
     draw.checks = [SpotCheck(institution_id=objects["inst"])]
     complaint = Complaint(reference="ABCDEF1234", institution_id=objects["inst"], content="内容")

@@ -12,8 +12,7 @@ from referral.extensions import db
 from referral.registries.models import Institution
 from referral.supervision import services
 from referral.supervision.models import Complaint, Evaluation, SpotCheck, SpotCheckRound
-from tests.conftest import csrf_token, login
-from tests.registries.conftest import fire
+from tests.helpers import csrf_token, fire, login
 from workflows.approval import ApprovalState
 from workflows.supervision import CheckState, ComplaintState
 

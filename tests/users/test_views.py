@@ -3,7 +3,7 @@ from __future__ import annotations
 from referral.audit.models import AuditEntry
 from referral.auth.models import User
 from referral.auth.permissions import Role
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 
 def form_post(client, url, data):

@@ -1,0 +1,43 @@
+"""Helpers of the browser tests: labelled controls, signing in and out through the form, the flash messages,
+and axe-core's blocking violations."""
+
+from __future__ import annotations
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.factories import TEST_PASSWORD
+
+BLOCKING = {"serious", "critical"}
+
+
+def by_label(scope, text):
+    """The control labelled exactly ``text``. Required fields carry a visual " *" (aria-hidden) in their
+    <label>; Playwright's label matching counts it, so it is allowed here."""
+    return scope.get_by_label(re.compile(rf"^{re.escape(text)}(\s*\*)?$"))
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page (the tests expect none)."""
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in BLOCKING]
+
+
+def sign_in(page, live_server, username, password=TEST_PASSWORD):
+    page.goto(f"{live_server}/login")
+    by_label(page, "用户名").fill(username)
+    by_label(page, "密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server}/")
+
+
+def sign_out(page, live_server):
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(f"{live_server}/login")
+    assert "您已安全退出" in page.locator("main").inner_text()
+
+
+def flash_text(page) -> str:
+    return page.locator(".flashes").inner_text()
