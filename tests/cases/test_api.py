@@ -349,12 +349,12 @@ def test_a_follow_up_opens_before_its_due_date_and_earlier_needs_a_reason(client
     assert any("本人将迁出本市" in str(item) for item in history["items"])
 
 
-def test_assessments_keep_what_they_ask(client, people, bearer):
+def test_assessments_keep_what_they_ask(client, people):
     # issue 10.6: the comprehensive assessment's next review date is kept and becomes the first review's due
     # date; the ratings (self-care, social adaptation, employability) are kept and printed; a closing
     # assessment has no next review date to ask for.
     from referral.documents.case_records import assessment_context
-    from tests.conftest import login
+    from tests.helpers import login
 
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]
@@ -385,7 +385,7 @@ def test_assessments_keep_what_they_ask(client, people, bearer):
     assert "下次阶段性评估日期" not in close_page and "生活自理能力" in close_page
 
 
-def test_the_case_json_lists_its_parts_with_their_ids(client, people, bearer):
+def test_the_case_json_lists_its_parts_with_their_ids(client, people):
     # issue 10.12: assessments, agreements and follow-ups with ids, so ?assessment_id= can be found by the API.
     h = {k: bearer(people[k]) for k in ("hospital", "officer", "staff")}
     cid = client.post("/api/v1/cases", json=application(), headers=h["hospital"]).get_json()["id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from referral.cases import services
 from referral.cases.models import Case
 from referral.extensions import db
-from tests.helpers import ADULT_ID, csrf_token, login
+from tests.helpers import ADULT_ID, bearer, csrf_token, login
 
 
 def new_case(people):
@@ -122,7 +122,7 @@ def test_service_records_while_in_service(client, people):
     assert refused.status_code == 403
 
 
-def test_the_refer_form_shows_what_the_officer_weighs(client, people, bearer):
+def test_the_refer_form_shows_what_the_officer_weighs(client, people):
     # issue 10.10: area, the needed items offered, free places, and an earlier refusal of this case (marked).
     case = new_case(people)
     services.advance_case(case, actor=people["officer"], event="register", verification="已核实")
@@ -140,9 +140,9 @@ def test_the_refer_form_shows_what_the_officer_weighs(client, people, bearer):
     assert body[0]["declined"][0]["reason_code"] == "no_capacity" and body[0]["free_places"] >= 1
 
 
-def test_finding_a_case(client, people, bearer):
+def test_finding_a_case(client, people):
     # issue 10.9: by receipt number, name, ID number and phone (whole), with filters, paginated with its total.
-    from tests.cases.conftest import id_number
+    from tests.helpers import id_number
 
     wanted = new_case(people)
     other = services.submit_application(actor=people["hospital"], data={
@@ -176,7 +176,7 @@ def test_finding_a_case(client, people, bearer):
 
 def test_every_event_lands_where_its_actor_may_look(client, people):
     # issue 10.4: after each event the actor lands on a page they may see (200), never on a 404.
-    from tests.cases.conftest import id_number
+    from tests.helpers import id_number
 
     def fire(actor, case, event, **data):
         login(client, people[actor])

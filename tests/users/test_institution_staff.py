@@ -15,7 +15,7 @@ from referral.auth.services import issue_token
 from referral.extensions import db
 from referral.registries.models import Talent
 from referral.scoping import scope_of
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 
 def id_number(seq: int) -> str:
