@@ -1,9 +1,11 @@
 """One referral case from the public application to `completed` in a real browser, acting as each role in turn
 (docs/domain.md#case-machine), through the pages only:
 
-anonymous /apply → receipt → /apply/status (提出申请) → the county's referral officer: 初核登记, 康复转介 to the
-listed institution → its admin: 接收 → its staff: 综合评估 (适合, risk 1), 签订服务协议, 阶段性评估, 结案
-(康复目标达成), 回访 ×2 → 已完成 → anonymous /apply/status shows 已完成.
+anonymous /apply (the county chosen from lists) → receipt → /apply/status (提出申请) → the county's referral
+officer: 退回补正 → the public read the reason on the status page and correct the address → the officer:
+初核登记, 康复转介 to the listed institution → its admin makes a staff account (本机构人员) and 接收 → that new
+staff member: 综合评估 (适合, risk 1), 签订服务协议, 阶段性评估, 结案 (康复目标达成), 回访 ×2 → 已完成 →
+anonymous /apply/status shows 已完成.
 
 After each step the case page's seven-step progress bar marks the step reached with aria-current="step".
 axe-core checks the public pages, the case list, the case page and the 综合评估 form; screenshots land in
@@ -23,7 +25,6 @@ from tests.browser.helpers import (
     sign_in,
     sign_out,
 )
-from tests.factories import TEST_PASSWORD
 from tests.helpers import id_number
 
 pytestmark = pytest.mark.browser
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.browser
 APPLICANT = "王建国"
 ID_NUMBER = id_number("19850615")
 INST_ADMIN_PASSWORD = "a long password"  # tests/conftest.py `draft`
+STAFF_PASSWORD = "staff long password"  # the account the admin makes in the walk
 RECEIPT_RE = re.compile(r"^JK[0-9A-Z]{10}$")
 
 
@@ -121,6 +123,21 @@ def test_a_case_from_application_to_completed(page, live_server, people, screens
     assert APPLICANT in main and "138****1234" in main and "13800001234" not in main
     assert blocking_violations(page) == [], "case page (applied)"
 
+    # 2a. Returned for a correction; the public read why and correct it on the status page (issue 10.2).
+    fire(page, case_url, "退回补正", fill=lambda p: by_label(p, "理由").fill("请补充详细住址（门牌号）。"))
+    sign_out(page, live_server)
+    public_status(page, live_server, receipt_no)
+    result = page.get_by_role("region", name="查询结果")
+    assert "请补充详细住址（门牌号）。" in result.inner_text()
+    correction = page.get_by_role("region", name="补正后重新提交")
+    by_label(correction.get_by_role("group", name="申请人"), "居住地址").fill("长春市南关区幸福街 8 号 3 单元 201")
+    correction.get_by_role("button", name="重新提交").click()
+    page.get_by_text("已重新提交").wait_for()
+    assert blocking_violations(page) == [], "resubmitted"
+    sign_in(page, live_server, people["officer"].username)
+    page.goto(case_url)
+    assert current_step(page) == "申请"
+
     fire(page, case_url, "初核登记",
          fill=lambda p: by_label(p, "核实情况（身份、居住地、诊断与资格）").fill("已核实身份证、户籍和出院诊断，符合条件。"))
     assert current_step(page) == "初核登记"
@@ -134,8 +151,18 @@ def test_a_case_from_application_to_completed(page, live_server, people, screens
     assert page.locator("dl.facts dt:has-text('承接机构') + dd").inner_text() == inst.name
     sign_out(page, live_server)
 
-    # 3. The institution's admin: 接收.
+    # 3. The institution's admin: a staff account of its own (issue 10.3), then 接收.
     sign_in(page, live_server, people["inst_admin"].username, INST_ADMIN_PASSWORD)
+    page.get_by_role("link", name="本机构人员").first.click()
+    page.get_by_role("link", name=re.compile("新建")).first.click()
+    by_label(page, "用户名").fill("kangfu-li")
+    by_label(page, "姓名").fill("李康复")
+    by_label(page, "初始密码").fill(STAFF_PASSWORD)
+    by_label(page, "身份证号").fill(id_number("19900101", 321))
+    by_label(page, "人员类别").select_option(label="直接从事社区康复服务人员")
+    page.get_by_role("button", name="建立账号和人才登记").click()
+    assert "李康复" in page.locator("main").inner_text()
+    assert blocking_violations(page) == [], "staff created"
     page.goto(case_url)
     fire(page, case_url, "接收")
     assert current_step(page) == "综合评估"
@@ -144,7 +171,7 @@ def test_a_case_from_application_to_completed(page, live_server, people, screens
     sign_out(page, live_server)
 
     # 4. The institution's staff: 综合评估 → 签订服务协议 → 阶段性评估 → 结案 → 回访 ×2.
-    sign_in(page, live_server, people["staff"].username, TEST_PASSWORD)
+    sign_in(page, live_server, "kangfu-li", STAFF_PASSWORD)
     page.goto(f"{live_server}/cases/")
     page.get_by_role("link", name=receipt_no).click()
     page.wait_for_url(case_url)
