@@ -183,7 +183,8 @@ def test_public_application_status_and_withdrawal(client, people):
     last4 = ADULT_ID[-4:]
     status = client.get(f"/api/v1/public/applications/{receipt}?id_last4={last4}")
     assert status.status_code == 200 and status.get_json()["state"] == "applied"
-    assert set(status.get_json()) == {"receipt_no", "state", "stage"}
+    assert status.get_json() == {"receipt_no": receipt, "state": "applied", "stage": "提出申请：等待初核登记",
+                                 "return_reason": None}  # nothing personal
     assert client.get(f"/api/v1/public/applications/{receipt}?id_last4=0000").status_code == 404
     assert client.get(f"/api/v1/public/applications/JKNOSUCH0000?id_last4={last4}").status_code == 404
     no_reason = client.post(f"/api/v1/public/applications/{receipt}/withdraw", json={"id_last4": last4})
