@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-from workflows.codes import N_
+from workflows.codes import N_, Coded
 from workflows.engine import Flow, available, fire, needs, selector, who
 
 
-class CheckState(enum.StrEnum):
-    PENDING = "pending"
-    PASSED = "passed"
-    FAILED = "failed"
+class CheckState(Coded):
+    PENDING = "pending", N_("待检查")
+    PASSED = "passed", N_("合格")
+    FAILED = "failed", N_("不合格")
 
 
-class ComplaintState(enum.StrEnum):
-    RECEIVED = "received"
-    HANDLING = "handling"
-    RESOLVED = "resolved"
+class ComplaintState(Coded):
+    RECEIVED = "received", N_("已收到")
+    HANDLING = "handling", N_("处理中")
+    RESOLVED = "resolved", N_("已办结")
 
 
 # Two transitions share one event; the result picks the destination. The selector comes last, so a
