@@ -49,3 +49,26 @@ def test_list_pages_do_not_query_per_row(client, create_user, create_institution
     _fill(create_user, create_institution, 30)
     many = count_queries(client, url)
     assert many == few
+
+
+def test_the_case_search_probes_indexes_not_the_whole_table(app, db, create_user):
+    # issue 10.9: each whole-value match (receipt number, 身份证号, phone, name) has an index the planner can use,
+    # so a search costs the same at 100k cases as at 10. PostgreSQL is told to avoid a sequential scan (on an
+    # empty test table it would rightly prefer one); SQLite plans with the indexes as they are.
+    from sqlalchemy import text
+
+    from referral.cases.queries import search_cases
+    from tests.helpers import TEST_DATABASE_URL
+
+    officer = create_user(Role.REFERRAL_OFFICER, division="220102")
+    stmt = search_cases(officer, q="13800001234").with_only_columns(text("1"))
+    sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    if TEST_DATABASE_URL:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")))
+    else:
+        plan = "\n".join(str(row[-1]) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    receipt_index = "uq_cases_receipt_no" if TEST_DATABASE_URL else "sqlite_autoindex_cases_1"  # SQLite's own name
+    for index in (receipt_index, "ix_cases_id_number", "ix_cases_phone", "ix_cases_name"):
+        assert index in plan, plan
+    assert "Seq Scan on cases" not in plan and "SCAN cases\n" not in plan + "\n", plan
