@@ -99,3 +99,15 @@ def test_registry_answers_match_the_documented_schemas(client, document, create_
     _check(document, "/institutions/{institution_id}/events", "post",
            client.post(f"/api/v1/institutions/{inst_id}/events", json={"event": "county_approve"}, headers=headers))
     _check(document, "/talents", "get", client.get("/api/v1/talents", headers=headers))
+
+
+def test_the_document_says_what_each_endpoint_really_requires(document):
+    # issue 10.12: consent is required to apply (one validator for every channel), and the events operation
+    # lists each event's required fields as the machine's table has them (register → verification).
+    for path in ("/cases", "/public/applications"):
+        schema = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert "consent_given" in schema["required"], path
+    events = document["paths"]["/cases/{case_id}/events"]["post"]["description"]
+    assert "- `register`: `verification`" in events and "- `refer`: `institution_id`" in events
+    upload = document["paths"]["/institutions/{entry_id}/attachments"]["post"]
+    assert "licence_scan" in upload["description"] and set(upload["responses"]) >= {"201", "403", "404", "422"}
