@@ -43,6 +43,9 @@ def create_app(config: str | None = None, **overrides) -> Flask:
 
     app.json.ensure_ascii = False  # Chinese stays readable in API answers and audit summaries
     register_extensions(app)
+    from referral.guards import register_guards
+
+    register_guards(app)  # before the blueprints: their <int:…> rules take the bounded converter
     register_blueprints(app)
     from referral.errors import register_error_handlers
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -118,6 +119,14 @@ def register_error_handlers(app):
     def handle_stale(exc):
         db.session.rollback()
         return error_response(409, "conflict", _("该对象已被他人修改，请刷新后重试。"))
+
+    @app.errorhandler(DataError)
+    def handle_data_error(exc):
+        # A value the column cannot hold that slipped past the forms (referral/guards.py bounds the known
+        # ones): the request is refused as input, and logged so the missing bound gets added.
+        db.session.rollback()
+        app.logger.warning("database refused a value: %s", exc.orig)
+        return error_response(400, "bad_request", _("提交的数值超出范围或格式无效。"))
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc):

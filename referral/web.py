@@ -12,6 +12,7 @@ from wtforms import FormField
 from forms.fields import DivisionPicker
 from referral.errors import ValidationFailed
 from referral.extensions import db
+from referral.guards import MAX_INT
 
 
 @dataclass
@@ -95,8 +96,8 @@ def apply_errors(form, exc: ValidationFailed) -> None:
 
 def paginate(stmt, page: int | None = None):
     """Database-side pagination (LIMIT/OFFSET plus one COUNT); out-of-range pages are empty, not 404."""
-    page = page or request.args.get("page", 1, type=int) or 1
-    return db.paginate(stmt, page=max(page, 1), per_page=current_app.config["PAGE_SIZE"], error_out=False,
+    page = min(max(page or request.args.get("page", 1, type=int) or 1, 1), MAX_INT // 1000)  # OFFSET stays an int
+    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False,
                        max_per_page=100)
 
 
@@ -108,7 +109,7 @@ class RowPage:
         from sqlalchemy import func, select
 
         self.per_page = current_app.config["PAGE_SIZE"]
-        self.page = max(page or request.args.get("page", 1, type=int) or 1, 1)
+        self.page = min(max(page or request.args.get("page", 1, type=int) or 1, 1), MAX_INT // 1000)
         self.total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
         self.items = db.session.execute(stmt.limit(self.per_page).offset((self.page - 1) * self.per_page)).all()
         self.pages = max(1, -(-self.total // self.per_page))
