@@ -71,3 +71,24 @@ def test_a_premises_area_no_column_can_hold_is_a_field_error(client, area):
     assert response.status_code in (400, 422)
     if response.status_code == 422:
         assert "premises_area" in response.get_json()["error"]["fields"]
+
+
+def test_a_referral_officer_registers_only_their_own_countys_residents(client, create_user):
+    # issue 13.8
+    officer = create_user(Role.REFERRAL_OFFICER, division="220104")
+    response = client.post("/api/v1/cases", json=application(channel="self"), headers=bearer(officer))
+    assert response.status_code == 422 and "applicant.division" in response.get_json()["error"]["fields"]
+
+
+def test_consent_signed_in_the_future_is_refused(client, create_user):
+    # issue 13.8
+    body = application(channel="medical", consent={"signer": "applicant", "signed_at": "2999-01-01T09:00:00"})
+    response = client.post("/api/v1/cases", json=body, headers=bearer(create_user(Role.MEDICAL_ASSISTER)))
+    assert response.status_code == 422 and "consent.signed_at" in response.get_json()["error"]["fields"]
+
+
+def test_the_complaint_status_is_rate_limited_like_the_application_status(client):
+    # issue 13.8: a reference number is not to be guessed by the thousand.
+    for _ in range(30):
+        assert client.get("/complaints/TS00000000").status_code == 404
+    assert client.get("/complaints/TS00000000").status_code == 429

@@ -116,6 +116,13 @@ def submit_application(*, actor, data: dict) -> Case:
     division = db.session.get(Division, data.get("division_code") or "")
     if division is None or division.level is not DivisionLevel.COUNTY:
         errors.setdefault("applicant.division", []).append(_("请填写申请人居住地的县级行政区划代码。"))
+    elif actor is not None and actor.has_role(Role.REFERRAL_OFFICER) and not actor.has_role(
+            Role.MEDICAL_ASSISTER, Role.COMMUNITY_ASSISTER) and division.code != actor.division_code:
+        # A referral officer registers the residents of their own county (docs/domain.md#roles-and-scope).
+        errors.setdefault("applicant.division", []).append(_("转介服务人员只能为本县（市、区）居民登记申请。"))
+    signed_at = data.get("consent_signed_at")
+    if signed_at is not None and signed_at > utcnow():
+        errors.setdefault("consent.signed_at", []).append(_("签署时间不能晚于现在。"))
     minor = is_minor(data["id_number"])
     signer = ConsentSigner(data.get("consent_signer") or ConsentSigner.APPLICANT)
     if minor and signer is not ConsentSigner.GUARDIAN:

@@ -129,6 +129,7 @@ def public_complaint(institution_id: int):
 
 
 @bp.get("/complaints/<reference>")
+@limiter.limit("30 per hour")  # as the application status: a reference number is not to be guessed by the thousand
 def complaint_status(reference: str):
     """The public follows a complaint by its reference number: state and outcome, nothing personal."""
     row = db.session.scalar(db.select(Complaint).where(Complaint.reference == reference.upper()[:16]))
