@@ -204,7 +204,9 @@ def field_schema(fld) -> dict:
     if isinstance(fld, FormField):
         return form_schema(fld.form, prefix=fld.name + fld.separator)
     if isinstance(fld, SelectMultipleField):
-        schema = {"type": "array", "items": {"type": "string", "enum": _choices(fld)}}
+        # Choices set per request (a county list) are not a fixed enum: the items are codes.
+        items = {"type": "string", "enum": _choices(fld)} if fld.choices else {"type": "string", "pattern": "^[0-9]{6}$"}
+        schema = {"type": "array", "items": items}
     elif isinstance(fld, SelectField | RadioField):
         schema = {"type": "string", "enum": _choices(fld)}
     elif isinstance(fld, BooleanField):
@@ -227,11 +229,11 @@ def field_schema(fld) -> dict:
                 schema["minLength"] = v.min
             if v.max not in (None, -1):
                 schema["maxLength"] = v.max
-        elif isinstance(v, NumberRange):
+        elif isinstance(v, NumberRange):  # several ranges (a field's own and forms.bound_numbers): the tightest
             if v.min is not None:
-                schema["minimum"] = v.min
+                schema["minimum"] = max(v.min, schema.get("minimum", v.min))
             if v.max is not None:
-                schema["maximum"] = v.max
+                schema["maximum"] = min(v.max, schema.get("maximum", v.max))
         elif isinstance(v, Regexp):
             schema["pattern"] = v.regex.pattern
         elif isinstance(v, Email):

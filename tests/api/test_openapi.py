@@ -111,3 +111,15 @@ def test_the_document_says_what_each_endpoint_really_requires(document):
     assert "- `register`: `verification`" in events and "- `refer`: `institution_id`" in events
     upload = document["paths"]["/institutions/{entry_id}/attachments"]["post"]
     assert "licence_scan" in upload["description"] and set(upload["responses"]) >= {"201", "403", "404", "422"}
+
+
+def test_numbers_and_county_lists_are_documented_as_the_code_takes_them(document):
+    # issue 13.8: service_area items are county codes (not an empty enum); a field's own range is not widened
+    # by the database bound every number field also carries (forms.bound_numbers).
+    body = document["paths"]["/institutions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["service_area"]["items"] == {"type": "string", "pattern": "^[0-9]{6}$"}
+    assert (body["properties"]["premises_area"]["minimum"], body["properties"]["premises_area"]["maximum"]) == \
+        (0, 99_999_999)
+    event = document["paths"]["/cases/{case_id}/events"]["post"]["requestBody"]["content"]["application/json"]
+    assert (event["schema"]["properties"]["institution_id"]["minimum"],
+            event["schema"]["properties"]["institution_id"]["maximum"]) == (1, 2**31 - 1)
