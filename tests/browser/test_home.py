@@ -54,6 +54,10 @@ def test_failed_login_is_announced(page, live_server, create_user):
     page.get_by_role("button", name="登录").click()
     alert = page.get_by_role("alert")
     assert "用户名或密码不正确" in alert.inner_text()
+    # app.js is deferred: on a loaded machine it may run a moment after the alert is in the DOM; wait for it
+    # (up to 5 s) rather than read the focus too early. A summary that never takes the focus still fails.
+    page.wait_for_function("document.activeElement && document.activeElement.className === 'error-summary'",
+                           timeout=5000)
     assert page.evaluate("document.activeElement.className") == "error-summary"
     assert blocking_violations(page) == []
 
