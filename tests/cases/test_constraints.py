@@ -9,24 +9,18 @@ from sqlalchemy.exc import IntegrityError
 
 from referral.cases import services
 from referral.extensions import db
+from tests.helpers import ADULT_ID
 
 
 @pytest.fixture
 def referred(people):
     case = services.submit_application(actor=people["hospital"], data={
-        "channel": "medical", "name": "李明", "id_number": _adult_id(), "division_code": "220102",
+        "channel": "medical", "name": "李明", "id_number": ADULT_ID, "division_code": "220102",
         "needs": "服药训练", "service_types": ["服药训练"], "consent_signer": "applicant"})
     services.advance_case(case, actor=people["officer"], event="register", verification="已核实")
     services.advance_case(case, actor=people["officer"], event="refer", institution_id=people["inst"].id)
     db.session.commit()
     return case
-
-
-def _adult_id() -> str:
-    from stdnum.cn import ric
-
-    base = "22010219850615123"
-    return base + ric.calc_check_digit(base + "0")
 
 
 def refused(statement: str, **params) -> bool:
