@@ -52,6 +52,10 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_request_hooks(app)
     register_calendar(app)
+    from referral import tasks
+
+    tasks.init_app(app)
+    tasks.import_all_tasks()
     from referral.cli import register_commands
 
     register_commands(app)

@@ -1,4 +1,4 @@
-"""flask --app wsgi …: divisions import, users create, seed-demo (docs/running.md#cli), documents work. ``db upgrade`` comes
+"""flask --app wsgi …: divisions import, users create, seed-demo (docs/running.md#cli), tasks work. ``db upgrade`` comes
 from Flask-Migrate."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from referral.extensions import db
 
 divisions_cli = AppGroup("divisions", help="行政区划 (GB/T 2260).")
 users_cli = AppGroup("users", help="Accounts.")
-documents_cli = AppGroup("documents", help="The standard documents: batch exports.")
+tasks_cli = AppGroup("tasks", help="The task queue (Huey): background work and periodic jobs.")
 calendar_cli = AppGroup("calendar", help="The official working-day calendar (放假安排).")
 
 
@@ -89,17 +89,16 @@ def seed_demo(if_empty: bool):
     click.echo("在本站的登录页用以上账号登录。演示数据仅供试用，请勿录入真实个人信息。")
 
 
-@documents_cli.command("work")
-@click.option("--once", is_flag=True, help="Run the queued exports, then stop (for cron or a test).")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when idle.")
-@with_appcontext
-def documents_work(once: bool, interval: float):
-    """Run queued batch exports (set DOCUMENT_EXPORT_RUNNER=worker on the web servers). Any number of
-    workers may run: each job is claimed by exactly one."""
-    from referral.documents.exports import work
+@tasks_cli.command("work")
+@click.option("--workers", default=2, show_default=True, help="Worker threads of this consumer.")
+@click.option("--no-periodic", is_flag=True,
+              help="Do not schedule the periodic jobs (run them on one consumer only; docs/running.md#background-work).")
+def tasks_work(workers: int, no_periodic: bool):
+    """Run a consumer of the task queue (production: TASK_QUEUE_URL=redis://…, TASK_RUNNER=worker on the web
+    servers). Any number may run on any number of machines."""
+    from referral.tasks import run_consumer
 
-    ran = work(once=once, interval=interval)
-    click.echo(f"documents: {ran} export(s) run")
+    run_consumer(workers=workers, periodic=not no_periodic)
 
 
 @calendar_cli.command("import")
@@ -127,5 +126,5 @@ def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
-    app.cli.add_command(documents_cli)
+    app.cli.add_command(tasks_cli)
     app.cli.add_command(calendar_cli)

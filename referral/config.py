@@ -66,13 +66,20 @@ class BaseConfig:
     # A follow-up may be recorded from this many working days before its due date; earlier needs a reason.
     FOLLOW_UP_WINDOW_WORKING_DAYS = 5
 
+    # Background work (referral/tasks.py, docs/running.md#background-work). TASK_QUEUE_URL: redis://… in
+    # production; unset, a SQLite file in instance/ (embedded default). TASK_RUNNER: "in_process" starts
+    # consumer threads in the web process (embedded default); "worker" leaves the queue to `flask tasks work`.
+    TASK_QUEUE_URL: str | None = None
+    TASK_RUNNER = "in_process"
+    TASK_WORKERS = 2
+
     # Documents (issue 5). PUBLIC_URL: the site's address as the public reaches it, printed in every
     # document's QR code; unset, the address of the request that issues it.
     PUBLIC_URL: str | None = None
-    # Batch exports: "thread" runs them in the web process (embedded default); "worker" leaves them to
-    # `flask documents work` (production). Workers: render processes per job (None: one per core).
-    DOCUMENT_EXPORT_RUNNER = "thread"
+    # Batch exports run as tasks of the queue. Workers: render processes per job (None: one per core).
+    # A finished ZIP is deleted after EXPORT_KEEP_DAYS (its record and hash stay).
     DOCUMENT_EXPORT_WORKERS: int | None = None
+    EXPORT_KEEP_DAYS = 7
     DOCUMENT_EXPORT_MAX = 500
     EXPORT_ROOT: str | None = None
 
@@ -95,3 +102,5 @@ class TestingConfig(BaseConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # Tests may hammer the login form; each test gets a fresh memory store via a fresh app.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Tasks run as they are enqueued (after the commit that asked for them), in the test's process.
+    TASK_QUEUE_URL = "immediate"

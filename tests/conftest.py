@@ -110,9 +110,6 @@ def app(migrated_database, tmp_path):
         _db.session.commit()
         yield app
         _db.session.remove()
-        from referral.documents.exports import join_background
-
-        join_background(timeout=120)  # an export a test started must not outlive the test's database
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             tables = [t.name for t in _db.metadata.sorted_tables]
             with _db.engine.begin() as conn:

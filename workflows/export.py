@@ -14,6 +14,7 @@ class ExportState(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    EXPIRED = "expired"  # the ZIP was deleted after EXPORT_KEEP_DAYS; the row and its hash stay
 
 
 E = ExportState
@@ -21,6 +22,7 @@ EXPORT_TRANSITIONS: list[dict] = [
     {"trigger": "start", "source": E.QUEUED, "dest": E.RUNNING},
     {"trigger": "finish", "source": E.RUNNING, "dest": E.DONE},
     {"trigger": "fail", "source": [E.QUEUED, E.RUNNING], "dest": E.FAILED},
+    {"trigger": "expire", "source": E.DONE, "dest": E.EXPIRED},
 ]
 
 

@@ -1,19 +1,17 @@
 """Batch export: the documents of many cases as one ZIP, made in the background (issue 5).
 
 An official asks for one document type over the cases of a list (its filters, as they stand at that
-moment: the case ids are fixed when asked). The job runs outside the request:
-
-- ``DOCUMENT_EXPORT_RUNNER = "thread"`` (the embedded default): a thread of the web process starts it
-  right after the request commits;
-- ``"worker"`` (production, several app servers): ``flask documents work`` polls the table and runs
-  queued jobs; any number of workers may run, the state machine's ``start`` is the claim.
+moment: the case ids are fixed when asked). The job runs as a task of the queue (``referral/tasks.py``),
+enqueued when the request that asked for it commits; the machine's ``start`` is the claim, so a job enqueued
+twice or picked up by two consumers runs once.
 
 Each document is issued like a single download (the current version is reused, a changed one issued
 anew), rendered in a process pool (``pdf.render_many``), and the ZIP is written to ``EXPORT_ROOT``
 (default ``<instance>/exports``, outside the web root). Progress is committed as it goes, so the page
 that polls the job shows a true count. ZIP entry names are ASCII (the document numbers): Windows 7's
 Explorer, common on intranet PCs, shows UTF-8 names in a ZIP as mojibake; a UTF-8 manifest with a BOM
-(opens in Excel) lists title, number, version and verification code of each entry."""
+(opens in Excel) lists title, number, version and verification code of each entry. A ZIP is deleted
+``EXPORT_KEEP_DAYS`` after it was made (a daily job); the job's row, with the hash, stays as the record."""
 
 from __future__ import annotations
 
@@ -21,9 +19,9 @@ import csv
 import hashlib
 import io
 import logging
-import threading
 import time
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -41,6 +39,7 @@ from referral.documents.models import DocumentExport
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
+from referral.tasks import crontab, enqueue_after_commit, periodic_task, task
 from workflows.export import ExportState, fire_export
 
 log = logging.getLogger(__name__)
@@ -68,6 +67,7 @@ def request_export(*, actor, code: str, case_ids: list[int], filters: dict, base
                             filters=filters, case_ids=list(case_ids), base_url=base_url, total=len(case_ids))
     db.session.add(export)
     db.session.flush()
+    enqueue_after_commit(run_export_task, export.id)
     record("document.export_request", "document_export", export.id, actor=actor, division_code=actor.division_code,
            document=code, cases=len(case_ids), filters=filters)
     return export
@@ -76,40 +76,6 @@ def request_export(*, actor, code: str, case_ids: list[int], filters: dict, base
 def exports_of(user):
     """A user sees only their own exports: the ZIP holds what they were allowed to issue."""
     return select(DocumentExport).where(DocumentExport.requested_by_id == user.id)
-
-
-def start_in_background(export_id: int) -> None:
-    """Call after the request committed the job."""
-    if current_app.config["DOCUMENT_EXPORT_RUNNER"] != "thread":
-        return  # a `flask documents work` process will pick it up
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_run_in_app, args=(app, export_id), name=f"export-{export_id}", daemon=True)
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
-
-
-_threads: set[threading.Thread] = set()
-_threads_lock = threading.Lock()
-
-
-def join_background(timeout: float | None = None) -> None:
-    """Wait for the exports this process started (a graceful shutdown; the tests, before they drop the
-    database the jobs write to)."""
-    with _threads_lock:
-        running = list(_threads)
-    for thread in running:
-        thread.join(timeout)
-
-
-def _run_in_app(app, export_id: int) -> None:
-    with app.app_context():
-        try:
-            run_export(export_id)
-        finally:
-            db.session.remove()
-            with _threads_lock:
-                _threads.discard(threading.current_thread())
 
 
 def claim(export_id: int) -> DocumentExport | None:
@@ -233,17 +199,29 @@ def record_download(export: DocumentExport, *, actor) -> None:
            division_code=export.division_code, document=export.code, sha256=export.sha256)
 
 
-def work(*, once: bool = False, interval: float = 2.0) -> int:
-    """The worker loop of ``flask documents work``: run queued jobs, oldest first. Returns how many ran."""
-    ran = 0
-    while True:
-        queued = db.session.scalars(select(DocumentExport.id).where(DocumentExport.state == ExportState.QUEUED)
-                                    .order_by(DocumentExport.id).limit(10)).all()
-        db.session.rollback()
-        for export_id in queued:
-            if run_export(export_id) is not None:
-                ran += 1
-        if once:
-            return ran
-        if not queued:
-            time.sleep(interval)
+@task()
+def run_export_task(export_id: int) -> None:
+    run_export(export_id)
+
+
+def expire_exports(*, now=None) -> int:
+    """Delete the ZIPs older than ``EXPORT_KEEP_DAYS``; the job's row stays, marked expired. Returns how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["EXPORT_KEEP_DAYS"])
+    expired = 0
+    for export in db.session.scalars(select(DocumentExport).where(DocumentExport.state == ExportState.DONE,
+                                                                  DocumentExport.finished_at < cutoff)):
+        if export.file_name:
+            (export_root() / export.file_name).unlink(missing_ok=True)
+        fire_export(export, "expire")
+        record("document.export_expire", "document_export", export.id, actor=None,
+               division_code=export.division_code, document=export.code)
+        expired += 1
+    db.session.flush()
+    return expired
+
+
+@periodic_task(crontab(minute="17", hour="3"))
+def expire_exports_daily() -> None:
+    if expire_exports():
+        db.session.commit()

@@ -68,7 +68,7 @@ class DocumentExport(TimestampMixin, db.Model):
     __table_args__ = (Index("ix_document_exports_requested_by", "requested_by_id", "created_at"),
                       Index("ix_document_exports_state", "state"),
                       # A finished ZIP has its hash, size and finish time; nothing else has a hash.
-                      CheckConstraint("(state = 'done') = (sha256 IS NOT NULL)", name="done_iff_hash"),
+                      CheckConstraint("(state IN ('done', 'expired')) = (sha256 IS NOT NULL)", name="done_iff_hash"),
                       CheckConstraint("state <> 'done' OR (finished_at IS NOT NULL AND file_name IS NOT NULL "
                                       "AND size IS NOT NULL)", name="done_has_file"),
                       CheckConstraint("state <> 'failed' OR finished_at IS NOT NULL", name="failed_has_finish_time"))

@@ -163,7 +163,6 @@ def export_list():
 
     run = run_form(form, request_export)
     if run.done:
-        exports.start_in_background(run.result.id)  # after the commit: the worker must see the job
         return redirect(url_for("documents.export", export_id=run.result.id))
     pagination = paginate(exports.exports_of(current_user).order_by(DocumentExport.created_at.desc()))
     states = {s.value for s in CaseState}
