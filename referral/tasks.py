@@ -83,15 +83,15 @@ def _in_app_context(fn):
 
 
 def task(**options):
-    """``@task()``: a Huey task that runs in an app context, named after its module and function."""
+    """``@task()``: a Huey task that runs in an app context (Huey names it after its module and function)."""
     def decorate(fn):
-        return huey.task(name=f"{fn.__module__}.{fn.__name__}", **options)(_in_app_context(fn))
+        return huey.task(**options)(_in_app_context(fn))
     return decorate
 
 
 def periodic_task(schedule: crontab, **options):
     def decorate(fn):
-        return huey.periodic_task(schedule, name=f"{fn.__module__}.{fn.__name__}", **options)(_in_app_context(fn))
+        return huey.periodic_task(schedule, **options)(_in_app_context(fn))
     return decorate
 
 
