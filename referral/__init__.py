@@ -119,6 +119,7 @@ def import_all_models():
     from referral.cases import models as _cases  # noqa: F401
     from referral.divisions import models as _divisions  # noqa: F401
     from referral.documents import models as _documents  # noqa: F401
+    from referral.notifications import models as _notifications  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
     from referral.supervision import models as _supervision  # noqa: F401
 
@@ -173,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.divisions.views  # noqa: F401
     import referral.documents.views  # noqa: F401
     import referral.home.views  # noqa: F401
+    import referral.notifications.views  # noqa: F401
     import referral.registries.directory  # noqa: F401
     import referral.registries.views  # noqa: F401
     import referral.supervision.views  # noqa: F401
@@ -184,12 +186,13 @@ def register_blueprints(app: Flask) -> None:
     from referral.divisions import bp as divisions_bp
     from referral.documents import bp as documents_bp
     from referral.home import bp as home_bp
+    from referral.notifications import bp as notifications_bp
     from referral.registries import bp as registries_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
     for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
-               documents_bp):
+               documents_bp, notifications_bp):
         app.register_blueprint(bp)
     register_api(app)
 
@@ -271,6 +274,14 @@ def register_request_hooks(app: Flask) -> None:
     # The registry badges' labels, from the states' own definitions (templates/_macros/registry.html).
     app.jinja_env.globals["registry_state_labels"] = {s.value: s.label for s in (*ChangeState, *ApprovalState)}
 
+    def _unread_notifications() -> int:
+        """The bell's count: one COUNT on (user_id, read_at), only when the header is drawn."""
+        from flask_login import current_user
+
+        from referral.notifications.services import unread_count
+
+        return unread_count(current_user) if getattr(current_user, "is_authenticated", False) else 0
+
     @app.context_processor
     def layout_context():
         from flask_babel import get_locale
@@ -282,4 +293,5 @@ def register_request_hooks(app: Flask) -> None:
             "nav_items": navigation_for(current_user),
             "text_size": size if size in ("large", "larger") else "normal",
             "current_locale": str(get_locale()),
+            "unread_notifications": _unread_notifications,
         }

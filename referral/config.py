@@ -73,6 +73,18 @@ class BaseConfig:
     TASK_RUNNER = "in_process"
     TASK_WORKERS = 2
 
+    # Escalation (docs/domain.md#notifications): an overdue step reaches the city's officials once it is this
+    # many working days late.
+    ESCALATION_GRACE_WORKING_DAYS = 3
+    # E-mail copies of notifications: off unless MAIL_SERVER is set. They carry the kind and a link only.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "noreply@localhost"
+
     # Documents (issue 5). PUBLIC_URL: the site's address as the public reaches it, printed in every
     # document's QR code; unset, the address of the request that issues it.
     PUBLIC_URL: str | None = None
@@ -104,3 +116,4 @@ class TestingConfig(BaseConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     # Tasks run as they are enqueued (after the commit that asked for them), in the test's process.
     TASK_QUEUE_URL = "immediate"
+    DOCUMENT_EXPORT_WORKERS = 1  # one render process: the tests' machines have few cores

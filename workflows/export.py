@@ -4,17 +4,16 @@ pick up the same job cannot both run it (the row's version column makes the seco
 
 from __future__ import annotations
 
-import enum
-
+from workflows.codes import N_, Coded
 from workflows.engine import ColumnFlow, fire
 
 
-class ExportState(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    EXPIRED = "expired"  # the ZIP was deleted after EXPORT_KEEP_DAYS; the row and its hash stay
+class ExportState(Coded):
+    QUEUED = "queued", N_("排队中")
+    RUNNING = "running", N_("进行中")
+    DONE = "done", N_("已完成")
+    FAILED = "failed", N_("失败")
+    EXPIRED = "expired", N_("已过期删除")  # the ZIP was deleted after EXPORT_KEEP_DAYS; the row and its hash stay
 
 
 E = ExportState

@@ -23,6 +23,8 @@ class User(TimestampMixin, UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     display_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # Where e-mail copies of notifications go, when SMTP is configured (referral/notifications/tasks.py).
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
     division_code: Mapped[str | None] = mapped_column(

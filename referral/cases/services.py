@@ -33,6 +33,7 @@ from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
 from referral.models import utcnow
+from referral.notifications import services as notifications
 from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
 from workflows import engine
 from workflows.approval import ApprovalState
@@ -155,10 +156,12 @@ def submit_application(*, actor, data: dict) -> Case:
     return case
 
 
-def _history(case, event, source, dest, actor, summary):
-    db.session.add(CaseEvent(case_id=case.id, event=event, from_state=None if source is None else str(source),
+def _history(case, event, source, dest, actor, summary) -> CaseEvent:
+    row = CaseEvent(case_id=case.id, event=event, from_state=None if source is None else str(source),
                              to_state=str(dest), actor_id=getattr(actor, "id", None),
-                             actor_name=getattr(actor, "name", "") or _("申请人（凭受理号）"), summary=summary))
+                             actor_name=getattr(actor, "name", "") or _("申请人（凭受理号）"), summary=summary)
+    db.session.add(row)
+    return row
 
 
 # --- the events ---------------------------------------------------------------------------------------------
@@ -181,10 +184,11 @@ def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **da
     with db.session.no_autoflush:
         getattr(_AFTER, event, lambda *a, **k: None)(case, actor, fired, summary=summary, **data)
     case.due_date = due_date_of(case)
-    _history(case, event, fired.source, fired.dest, actor, summary)
+    history = _history(case, event, fired.source, fired.dest, actor, summary)
     record(f"case.{event}", "case", case.id, actor=actor, division_code=case.division_code,
            before={"state": str(fired.source)}, after={"state": str(fired.dest)}, **summary)
     db.session.flush()
+    notifications.case_event(case, event, history.id)  # the party that acts next is told (docs/domain.md#notifications)
     return case
 
 

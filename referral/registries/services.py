@@ -19,6 +19,7 @@ from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
 from referral.models import utcnow
+from referral.notifications import services as notifications
 from referral.registries import policies
 from referral.registries.models import (
     ApprovalDecision,
@@ -444,13 +445,15 @@ def advance_entry(entry, *, actor, event: str, reason: str = "", comment: str = 
         entry.exit_reason_code = ExitReason.VOLUNTARY
     level = DECISION_LEVEL[event] or ("county" if party.county else "city")
     text = statement if event == "submit_statement" else (reason or comment)
-    db.session.add(ApprovalDecision(event=event, from_state=str(fired.source), to_state=str(fired.dest), level=level,
-                                    actor_id=actor.id, actor_name=actor.name, reason_code=reason_code,
-                                    comment=text.strip(), at=now, **{f"{kind}_id": entry.id}))
+    decision = ApprovalDecision(event=event, from_state=str(fired.source), to_state=str(fired.dest), level=level,
+                                actor_id=actor.id, actor_name=actor.name, reason_code=reason_code,
+                                comment=text.strip(), at=now, **{f"{kind}_id": entry.id})
+    db.session.add(decision)
     record(f"{kind}.{event}", kind, entry.id, actor=actor, division_code=entry.division_code,
            before={"state": str(fired.source)}, after={"state": str(fired.dest)}, reason=reason or None,
            reason_code=reason_code)
     db.session.flush()
+    notifications.entry_event(entry, kind, event, decision.id)  # the owner hears of the decision
     return entry
 
 

@@ -82,12 +82,12 @@ def test_export_in_the_background_with_progress(client, two_cases, people):
 def test_an_export_reuses_what_was_issued_and_skips_what_cannot_be_printed(app, two_cases, people):
     first = exports.request_export(actor=people["officer"], code="application", case_ids=[c.id for c in two_cases],
                                    filters={}, base_url="http://jk.test/")
-    db.session.commit()
-    exports.run_export(first.id, workers=1)
+    db.session.commit()  # the queue runs the job once the request that asked for it commits
+    assert db.session.get(DocumentExport, first.id).state == "done"
     again = exports.request_export(actor=people["officer"], code="application",
                                    case_ids=[c.id for c in two_cases] + [999999], filters={}, base_url="http://jk.test/")
     db.session.commit()
-    done = exports.run_export(again.id, workers=1)
+    done = db.session.get(DocumentExport, again.id)
     assert done.state == "done" and done.done == done.total == 3
     assert db.session.scalar(select(db.func.count(IssuedDocument.id))) == 2  # nothing changed: nothing reissued
     archive = zipfile.ZipFile(exports.zip_path(done))
@@ -99,7 +99,7 @@ def test_cases_without_the_part_are_skipped(app, two_cases, people):
     export = exports.request_export(actor=people["officer"], code="follow_up", case_ids=[two_cases[1].id],
                                     filters={}, base_url="http://jk.test/")
     db.session.commit()
-    done = exports.run_export(export.id, workers=1)
+    done = db.session.get(DocumentExport, export.id)
     assert done.state == "done"
     [line] = manifest(zipfile.ZipFile(exports.zip_path(done)))[1:]
     assert line[6].startswith("跳过：") and "回访记录表" in line[6]
@@ -108,11 +108,14 @@ def test_cases_without_the_part_are_skipped(app, two_cases, people):
 def test_a_job_runs_once(app, two_cases, people):
     export = exports.request_export(actor=people["officer"], code="application", case_ids=[two_cases[0].id],
                                     filters={}, base_url="http://jk.test/")
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["documents", "work", "--once"])
-    assert result.exit_code == 0 and "1 export(s) run" in result.output
-    assert exports.run_export(export.id, workers=1) is None  # already done: not claimed again
+    db.session.commit()  # enqueued and run
     assert db.session.get(DocumentExport, export.id).state == "done"
+    exports.run_export_task(export.id)  # enqueued again (a retry, a second consumer): the claim refuses it
+    assert exports.run_export(export.id, workers=1) is None
+    db.session.expire_all()
+    assert db.session.get(DocumentExport, export.id).state == "done"
+    assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "document.export_done", AuditEntry.object_id == str(export.id))) == 1
 
 
 def test_a_failing_export_ends_failed_with_its_reason(app, two_cases, people, monkeypatch):
@@ -125,7 +128,7 @@ def test_a_failing_export_ends_failed_with_its_reason(app, two_cases, people, mo
     export = exports.request_export(actor=people["officer"], code="application", case_ids=[two_cases[0].id],
                                     filters={}, base_url="http://jk.test/")
     db.session.commit()
-    failed = exports.run_export(export.id, workers=1)
+    failed = db.session.get(DocumentExport, export.id)
     assert failed.state == "failed" and "font file missing" in failed.error and exports.zip_path(failed) is None
     assert db.session.scalar(select(db.func.count(IssuedDocument.id))) == 0  # rolled back with the job
 
@@ -134,7 +137,6 @@ def test_exports_belong_to_who_asked(client, two_cases, people):
     export = exports.request_export(actor=people["officer"], code="application", case_ids=[two_cases[0].id],
                                     filters={}, base_url="http://jk.test/")
     db.session.commit()
-    exports.run_export(export.id, workers=1)
     for someone in (people["staff"], people["county"], people["other_officer"]):
         login(client, someone)
         for suffix in ("", "/status", "/download"):
