@@ -70,6 +70,7 @@ class BaseConfig:
     # production; unset, a SQLite file in instance/ (embedded default). TASK_RUNNER: "in_process" starts
     # consumer threads in the web process (embedded default); "worker" leaves the queue to `flask tasks work`.
     TASK_QUEUE_URL: str | None = None
+    TASK_QUEUE_NAME = "referral"  # several platforms (or test runs) may share one Redis under different names
     TASK_RUNNER = "in_process"
     TASK_WORKERS = 2
 

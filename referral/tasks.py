@@ -45,17 +45,18 @@ _consumers: dict[int, Consumer] = {}  # pid → the in-process consumer of that 
 
 def init_app(app: Flask) -> None:
     url = app.config.get("TASK_QUEUE_URL") or ""
+    name = app.config.get("TASK_QUEUE_NAME") or QUEUE_NAME
     if url == "immediate":
         huey.immediate = True
     else:
         huey.immediate = False
         if url.startswith(("redis://", "rediss://", "unix://")):
-            huey.storage = RedisStorage(QUEUE_NAME, url=url)
+            huey.storage = RedisStorage(name, url=url)
         else:
             path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") \
                 else Path(app.instance_path) / "tasks.db"
             path.parent.mkdir(parents=True, exist_ok=True)
-            huey.storage = SqliteStorage(QUEUE_NAME, filename=str(path))
+            huey.storage = SqliteStorage(name, filename=str(path))
     _state["app"] = app
     app.extensions["huey"] = huey
     if app.config.get("TASK_RUNNER") == "in_process" and not huey.immediate:

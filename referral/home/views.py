@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from dataclasses import dataclass
 
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, literal_column, select
+
+from referral.extensions import db
 from referral.home import bp
 from referral.scoping import scope_of
 from referral.urls import safe_next
@@ -10,10 +15,52 @@ from referral.urls import safe_next
 ONE_YEAR = 365 * 24 * 3600
 
 
+@dataclass(frozen=True)
+class Reminder:
+    label: str
+    count: int
+    url: str
+    urgent: bool
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).with_only_columns(
+        literal_column("1")).subquery())) or 0
+
+
+def reminders_for(user) -> list[Reminder]:
+    """我的待办提醒 (issue 11.3): the steps near or past their due date that this user acts on or supervises,
+    counted in the database, each linking to the list that shows them overdue first."""
+    from referral.auth.permissions import Permission
+    from referral.calendar import add_working_days, today_in_china
+    from referral.cases.queries import search_cases
+    from referral.registries.models import Institution, Talent
+    from referral.registries.queries import review_queue
+
+    found: list[Reminder] = []
+    if user.has_permission(Permission.VIEW_CASES):
+        overdue = _count(search_cases(user, clock="overdue"))
+        soon = _count(search_cases(user, clock="due_soon"))
+        found += [Reminder(_("已逾期的个案"), overdue, url_for("cases.index", clock="overdue"), True),
+                  Reminder(_("2 个工作日内到期的个案"), soon, url_for("cases.index", clock="due_soon"), False)]
+    if user.has_permission(Permission.REVIEW_REGISTRY):
+        today = today_in_china()
+        soon_day = add_working_days(today, 2)
+        late = waiting = 0
+        for model in (Institution, Talent):
+            stmt = review_queue(user, model)
+            if stmt is not None:
+                late += _count(stmt.where(model.due_date < today))
+                waiting += _count(stmt.where(model.due_date.between(today, soon_day)))
+        found += [Reminder(_("已逾期的入库审核"), late, url_for("registries.queue"), True),
+                  Reminder(_("2 个工作日内到期的入库审核"), waiting, url_for("registries.queue"), False)]
+    return found
+
+
 @bp.get("/")
 @login_required
 def index():
-    return render_template("home/index.html", scope=scope_of(current_user))
+    return render_template("home/index.html", scope=scope_of(current_user), reminders=reminders_for(current_user))
 
 
 @bp.post("/preferences/language")
