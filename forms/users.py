@@ -13,6 +13,10 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
+# An address as people write it; nothing is sent unless SMTP is configured (docs/domain.md#notifications).
+EMAIL_VALIDATORS = [Optional(), Length(max=254),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("请填写正确的电子邮箱地址，例如 name@example.gov.cn。"))]
+
 USERNAME_VALIDATORS = [
     DataRequired(), Length(min=3, max=64),
     Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和连字符。"))]
@@ -20,6 +24,8 @@ USERNAME_VALIDATORS = [
 
 class UserEditForm(BaseForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
+    email = StringField(_l("电子邮箱"), validators=EMAIL_VALIDATORS,
+                        description=_l("选填。配置了邮件服务器时，通知的提醒会发到这里（只含链接，不含个人信息）。"))
     roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
     division = DivisionField(_l("行政区划"), validators=optional_division(), levels=("province", "city", "county"),
                              description=_l("省级角色选省，市级角色选市，县级角色和转介服务人员选县（市、区）。"))
@@ -34,7 +40,7 @@ class UserCreateForm(UserEditForm):
                              render_kw={"autocomplete": "new-password"},
                              description=_l("至少 10 个字符。请通过安全渠道告知用户，并提醒其登录后修改。"))
 
-    field_order = ("username", "display_name", "password", "roles", "division", "institution")
+    field_order = ("username", "display_name", "email", "password", "roles", "division", "institution")
 
 
 class StaffCreateForm(BaseForm):
@@ -68,6 +74,7 @@ class ApiUserCreateForm(BaseForm):
     username = StringField(_l("用户名"), validators=USERNAME_VALIDATORS)
     password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, max=256)])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
+    email = StringField(_l("电子邮箱"), validators=EMAIL_VALIDATORS)
     roles = MultiCheckboxField(_l("角色"), choices=coded(Role), validators=[DataRequired(_l("至少选择一个角色。"))])
     division = StringField(_l("行政区划代码"), validators=optional_division())
     institution_id = IntegerField(_l("所属机构"), validators=[Optional(), NumberRange(min=1)],

@@ -81,7 +81,7 @@ def check_role_scope(roles, division_code: str | None, institution_id: int | Non
 
 
 def _snapshot(user: User) -> dict:
-    return {"username": user.username, "display_name": user.display_name, "active": user.active,
+    return {"username": user.username, "display_name": user.display_name, "email": user.email, "active": user.active,
             "roles": sorted(r.value for r in user.roles), "division": user.division_code,
             "institution": user.institution_id}
 
@@ -93,7 +93,7 @@ def _audit_division(user: User) -> str | None:
 
 
 def create_user(*, actor, username: str, password: str, roles, division_code=None, institution_id=None,
-                display_name: str = "") -> User:
+                display_name: str = "", email: str | None = None) -> User:
     username = normalise_username(username)
     errors = check_role_scope(roles, division_code, institution_id)
     if not username:
@@ -104,7 +104,8 @@ def create_user(*, actor, username: str, password: str, roles, division_code=Non
         errors["password"] = problems
     if errors:
         raise ValidationFailed(fields=errors)
-    user = User(username=username, display_name=display_name or "", password_hash=hash_password(password),
+    user = User(username=username, display_name=display_name or "", email=(email or "").strip() or None,
+                password_hash=hash_password(password),
                 division_code=division_code or None, institution_id=institution_id,
                 password_changed_at=utcnow())
     user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
@@ -116,7 +117,8 @@ def create_user(*, actor, username: str, password: str, roles, division_code=Non
     return user
 
 
-def update_user(user: User, *, actor, roles, division_code, institution_id, display_name) -> User:
+def update_user(user: User, *, actor, roles, division_code, institution_id, display_name,
+                email: str | None = None) -> User:
     errors = check_role_scope(roles, division_code, institution_id)
     if actor is not None and actor.id == user.id and Role.SYSADMIN in user.roles and Role.SYSADMIN not in set(map(Role, roles)):
         errors.setdefault("roles", []).append(_("不能取消自己的系统管理员角色。"))
@@ -129,6 +131,7 @@ def update_user(user: User, *, actor, roles, division_code, institution_id, disp
     user.division_code = division_code or None
     user.institution_id = institution_id
     user.display_name = display_name or ""
+    user.email = (email or "").strip() or None
     if before["roles"] != sorted(r.value for r in wanted) or before["division"] != user.division_code \
             or before["institution"] != user.institution_id:
         user.session_nonce = new_nonce()  # a changed scope takes effect at once, not at next login

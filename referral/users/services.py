@@ -28,7 +28,7 @@ def _renamed(exc: ValidationFailed) -> ValidationFailed:
 
 
 def create_account(*, actor, username: str, password: str, name: str, roles, division_code: str | None = None,
-                   institution_id: int | None = None) -> User:
+                   institution_id: int | None = None, email: str | None = None) -> User:
     """POST /api/v1/users and the staff page. An institution admin's account goes to its own institution
     (``institution_id`` may be left out) and has only the roles ``can_create_role`` allows."""
     if not (policies.is_sysadmin(actor) or policies.can_manage_staff(actor)):
@@ -48,7 +48,8 @@ def create_account(*, actor, username: str, password: str, name: str, roles, div
         raise ValidationFailed(fields=errors)
     try:
         return create_user(actor=actor, username=username, password=password, roles=roles,
-                           division_code=division_code or None, institution_id=institution_id, display_name=name)
+                           division_code=division_code or None, institution_id=institution_id, display_name=name,
+                           email=email)
     except ValidationFailed as exc:
         raise _renamed(exc) from exc
 

@@ -56,7 +56,7 @@ def create():
     run = run_form(form, lambda: create_user(
         actor=current_user, username=form.username.data, password=form.password.data, roles=form.roles.data,
         division_code=form.division.data or None, institution_id=form.institution.data,
-        display_name=form.display_name.data))
+        display_name=form.display_name.data, email=form.email.data))
     if run.done:
         flash(_("已创建账号 %(u)s。", u=run.result.username), "success")
         return redirect(url_for("users.detail", user_id=run.result.id))
@@ -67,13 +67,13 @@ def create():
 @permission_required(Permission.MANAGE_USERS)
 def edit(user_id: int):
     user = _visible_user_or_404(user_id)
-    form = UserEditForm(data={"display_name": user.display_name, "roles": [r.value for r in user.roles],
+    form = UserEditForm(data={"display_name": user.display_name, "email": user.email or "", "roles": [r.value for r in user.roles],
                               "division": user.division_code or "", "institution": user.institution_id}
                         if request.method == "GET" else None)
     form.institution.choices = [("", "—"), *institution_choices()]
     run = run_form(form, lambda: update_user(
         user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
-        institution_id=form.institution.data, display_name=form.display_name.data))
+        institution_id=form.institution.data, display_name=form.display_name.data, email=form.email.data))
     if run.done:
         flash(_("已保存。"), "success")
         return redirect(url_for("users.detail", user_id=user.id))

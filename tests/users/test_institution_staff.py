@@ -223,3 +223,12 @@ def test_sysadmin_picks_the_institution_by_name(client, home, create_user):
                                                "password": "a long password", "roles": ["institution_admin"],
                                                "institution": "999999"})
     assert response.status_code == 422 and 'id="institution-error"' in response.get_data(as_text=True)
+
+
+def test_api_takes_an_optional_email_and_names_a_bad_one(client, home):
+    _inst, admin = home
+    bad = client.post("/api/v1/users", headers=bearer(admin), json=body(email="nope"))
+    assert bad.status_code == 422 and list(bad.get_json()["error"]["fields"]) == ["email"]
+    ok = client.post("/api/v1/users", headers=bearer(admin), json=body(email="staff@example.org"))
+    assert ok.status_code == 201
+    assert db.session.scalar(db.select(User.email).where(User.username == "api.staff")) == "staff@example.org"

@@ -117,3 +117,17 @@ def test_stale_data_answers_409_in_both_formats(app, client):
     assert client.get("/_test/stale").status_code == 409
     response = client.get("/_test/stale", headers={"Accept": "application/json"})
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "conflict"
+
+
+def test_an_email_address_is_kept_for_notifications_and_checked(client, db, create_user):
+    login(client, create_user(Role.SYSADMIN, username="admin"))
+    target = create_user(Role.REFERRAL_OFFICER, username="target", division="220102")
+    bad = form_post(client, f"/users/{target.id}/edit", {"display_name": "李", "email": "not-an-address",
+                                                         "roles": ["referral_officer"], "division": "220102"})
+    assert bad.status_code == 422 and "请填写正确的电子邮箱地址" in bad.get_data(as_text=True)
+    ok = form_post(client, f"/users/{target.id}/edit", {"display_name": "李", "email": " li@example.gov.cn ",
+                                                        "roles": ["referral_officer"], "division": "220102"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, target.id).email == "li@example.gov.cn"
+    assert "li@example.gov.cn" in client.get(f"/users/{target.id}").get_data(as_text=True)
