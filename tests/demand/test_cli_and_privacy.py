@@ -93,3 +93,19 @@ def test_a_server_database_without_a_key_refuses_to_import(app, officials, monke
     from referral.id_hash import id_hash_or_none
 
     assert id_hash_or_none(good_ids()[0]) is None
+
+
+def test_the_database_refuses_a_finished_import_that_keeps_its_file(officials):
+    from sqlalchemy.exc import IntegrityError
+
+    imp = services.request_import(actor=officials["county"], source="health", file_name="a.csv",
+                                  content=HEALTH_SAMPLE.read_bytes(), enqueue=False)
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE demand_imports SET state = 'done', finished_at = CURRENT_TIMESTAMP "
+                                "WHERE id = :i"), {"i": imp.id})
+        db.session.flush()
+    db.session.rollback()
+    db.session.execute(text("UPDATE demand_imports SET state = 'done', finished_at = CURRENT_TIMESTAMP, "
+                            "content = NULL WHERE id = :i"), {"i": imp.id})
+    db.session.commit()
