@@ -117,6 +117,7 @@ def import_all_models():
     from referral.auth import models as _auth  # noqa: F401
     from referral.calendar import models as _calendar  # noqa: F401
     from referral.cases import models as _cases  # noqa: F401
+    from referral.demand import models as _demand  # noqa: F401
     from referral.divisions import models as _divisions  # noqa: F401
     from referral.documents import models as _documents  # noqa: F401
     from referral.notifications import models as _notifications  # noqa: F401
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.auth.views  # noqa: F401
     import referral.cases.public  # noqa: F401
     import referral.cases.views  # noqa: F401
+    import referral.demand.views  # noqa: F401
     import referral.divisions.views  # noqa: F401
     import referral.documents.views  # noqa: F401
     import referral.home.views  # noqa: F401
@@ -183,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     from referral.audit import bp as audit_bp
     from referral.auth import bp as auth_bp
     from referral.cases import bp as cases_bp
+    from referral.demand import bp as demand_bp
     from referral.divisions import bp as divisions_bp
     from referral.documents import bp as documents_bp
     from referral.home import bp as home_bp
@@ -192,7 +195,7 @@ def register_blueprints(app: Flask) -> None:
     from referral.users import bp as users_bp
 
     for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
-               documents_bp, notifications_bp):
+               documents_bp, notifications_bp, demand_bp):
         app.register_blueprint(bp)
     register_api(app)
 

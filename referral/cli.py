@@ -19,6 +19,7 @@ divisions_cli = AppGroup("divisions", help="行政区划 (GB/T 2260).")
 users_cli = AppGroup("users", help="Accounts.")
 tasks_cli = AppGroup("tasks", help="The task queue (Huey): background work and periodic jobs.")
 calendar_cli = AppGroup("calendar", help="The official working-day calendar (放假安排).")
+demand_cli = AppGroup("demand", help="Demand lists (卫健严重精神障碍患者登记, 残联持证精神残疾人).")
 
 
 @divisions_cli.command("import")
@@ -122,9 +123,42 @@ def calendar_import(file: Path):
                + ", ".join(f"{k} {v}" for k, v in result.moved.items()))
 
 
+@demand_cli.command("import")
+@click.option("--source", required=True, type=click.Choice(["health", "cdpf"]),
+              help="health: 卫生健康部门严重精神障碍患者登记; cdpf: 残联持证精神残疾人.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def demand_import(source: str, file: Path):
+    """Import a demand list from FILE (CSV or XLSX with a header row: 身份证号/id_number and 行政区划代码/division
+    required, 姓名/name and 登记日期/持证日期/listed_on optional), now, for the whole country. Prints the good and
+    bad row counts and each bad row's line and reason; re-importing a file adds nothing. Exit 0 when the file
+    was read, 2 when it could not be."""
+    from referral.demand.services import request_import, run_import
+    from workflows.demand_import import DemandImportState
+
+    try:
+        imp = request_import(actor=None, source=source, file_name=file.name, content=file.read_bytes(),
+                             enqueue=False)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for message in (exc.fields or {}).get("file", [exc.message]):
+            click.echo(f"error: {message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    imp = run_import(imp.id)
+    if imp is None or imp.state != DemandImportState.DONE:
+        click.echo(f"error: {getattr(imp, 'error', None) or 'the import did not run'}", err=True)
+        sys.exit(2)
+    click.echo(f"demand {source}: {imp.total} row(s), {imp.good} good ({imp.added} new), {imp.bad} bad "
+               f"(import #{imp.id})")
+    for row in imp.bad_rows:
+        click.echo(f"line {row['line']}: {row['reason']}")
+
+
 def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(tasks_cli)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(demand_cli)

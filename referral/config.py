@@ -96,6 +96,12 @@ class BaseConfig:
     DOCUMENT_EXPORT_MAX = 500
     EXPORT_ROOT: str | None = None
 
+    # Demand lists (docs/domain.md#demand-data). DEMAND_HASH_KEY: the secret of the keyed hashes of 身份证号;
+    # unset, the embedded default (SQLite) makes one in instance/demand_hash_key, a server database has none
+    # and imports refuse to start. Never change it once lists are imported.
+    DEMAND_HASH_KEY: str | None = None
+    DEMAND_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
     # Trust X-Forwarded-For/-Proto from this many proxies (0: not behind a proxy).
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
@@ -118,3 +124,4 @@ class TestingConfig(BaseConfig):
     # Tasks run as they are enqueued (after the commit that asked for them), in the test's process.
     TASK_QUEUE_URL = "immediate"
     DOCUMENT_EXPORT_WORKERS = 1  # one render process: the tests' machines have few cores
+    DEMAND_HASH_KEY = "tests-only-" + secrets.token_hex(8)

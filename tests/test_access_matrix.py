@@ -91,6 +91,7 @@ def test_api_routes(client, users_by_role, target, method, url, allowed, ok, den
 def test_every_route_is_in_the_matrix(app):
     """A new route without a row here fails this test, so nobody forgets the access check."""
     from tests.cases.test_access import ROUTES_COVERED as case_routes
+    from tests.demand.test_access import ROUTES_COVERED as demand_routes
     from tests.documents.test_access import PUBLIC_ROUTES as document_public_routes
     from tests.documents.test_access import ROUTES_COVERED as document_routes
     from tests.notifications.test_access import ROUTES_COVERED as notification_routes
@@ -98,7 +99,7 @@ def test_every_route_is_in_the_matrix(app):
     from tests.supervision.test_access import ROUTES_COVERED as supervision_routes
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
-    covered |= document_routes | notification_routes
+    covered |= document_routes | notification_routes | demand_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
@@ -116,6 +117,7 @@ def test_every_route_is_in_the_matrix(app):
              "<action>": "approve_change",
              "<any(cases, institutions, talents):plural>/<int:subject_id>": "cases/{case}",
              "<int:notification_id>": "{n}", "<int:document_id>": "{document}", "<int:export_id>": "{export}", "<int:year>": "2027",
+             "<int:import_id>": "{import}",
              "/cases/{case}/documents/220102": "/cases/{case}/documents/application",
              "/cases/{case}/documents/220102/reissue": "/cases/{case}/documents/application/reissue",
              "/me/documents/220102": "/me/documents/confidentiality_pledge",

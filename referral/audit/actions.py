@@ -14,6 +14,7 @@ OBJECT_TYPES = {
     "case": N_("个案"), "institution": N_("服务机构"), "talent": N_("服务人才"), "user": N_("账号"),
     "api_token": N_("接口令牌"), "attachment": N_("附件"), "document_export": N_("文书批量导出"),
     "division": N_("行政区划"), "calendar": N_("工作日历"), "spot_check_round": N_("抽查"),
+    "demand_import": N_("需求名单导入"),
 }
 
 NAMED_ACTIONS = {
@@ -36,6 +37,8 @@ NAMED_ACTIONS = {
     "spot_check.draw": N_("抽查：抽取机构"), "spot_check.passed": N_("抽查：合格"), "spot_check.failed": N_("抽查：不合格"),
     "complaint.file": N_("投诉：登记"), "complaint.handle": N_("投诉：受理"), "complaint.resolve": N_("投诉：办结"),
     "evaluation.add": N_("考核评估：登记"), "divisions.import": N_("行政区划：导入"), "calendar.import": N_("工作日历：导入放假安排"),
+    "demand.import_request": N_("需求名单：上传导入"), "demand.import": N_("需求名单：导入完成"),
+    "demand.import_failed": N_("需求名单：导入失败"),
 }
 _EVENT_GROUPS = (("case", N_("个案"), CASE_EVENT_LABELS), ("institution", N_("服务机构"), APPROVAL_EVENT_LABELS),
                  ("talent", N_("服务人才"), APPROVAL_EVENT_LABELS))

@@ -108,6 +108,8 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_division_state", "division_code", "state"),
         Index("ix_cases_institution_state", "institution_id", "state"),
         Index("ix_cases_id_number", "applicant_id_number"),
+        # The demand figures match listed people on it (referral/demand/queries.py).
+        Index("ix_cases_id_hash", "applicant_id_hash"),
         # The case search matches these whole (referral/cases/queries.py: search_cases).
         Index("ix_cases_name", "applicant_name"),
         Index("ix_cases_phone", "applicant_phone"),
@@ -124,6 +126,9 @@ class Case(TimestampMixin, db.Model):
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False)
     applicant_name: Mapped[str] = mapped_column(String(64), nullable=False)
     applicant_id_number: Mapped[str] = mapped_column(String(18), nullable=False)
+    # HMAC of the number (referral/id_hash.py), set with it; NULL until a key exists, then filled in by the
+    # next demand import (docs/domain.md#demand-data).
+    applicant_id_hash: Mapped[str | None] = mapped_column(String(64))
     applicant_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     applicant_address: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     is_minor: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
