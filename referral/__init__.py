@@ -171,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.home.views  # noqa: F401
     import referral.registries.directory  # noqa: F401
     import referral.registries.views  # noqa: F401
+    import referral.stats.views  # noqa: F401
     import referral.supervision.views  # noqa: F401
     import referral.users.views  # noqa: F401
     from referral.api import register_api
@@ -181,11 +182,12 @@ def register_blueprints(app: Flask) -> None:
     from referral.documents import bp as documents_bp
     from referral.home import bp as home_bp
     from referral.registries import bp as registries_bp
+    from referral.stats import bp as stats_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
     for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
-               documents_bp):
+               documents_bp, stats_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -65,6 +65,9 @@ class BaseConfig:
     PAGE_SIZE = 25
     # A follow-up may be recorded from this many working days before its due date; earlier needs a reason.
     FOLLOW_UP_WINDOW_WORKING_DAYS = 5
+    # Statistics (docs/domain.md#statistics): an overdue item shows on the city's dashboard once it is overdue by
+    # more than this many working days (the county sees it at once).
+    ESCALATION_GRACE_WORKING_DAYS = 3
 
     # Documents (issue 5). PUBLIC_URL: the site's address as the public reaches it, printed in every
     # document's QR code; unset, the address of the request that issues it.

@@ -690,3 +690,12 @@ def supervision_records(area: Area, *, start: date | None = None, end: date | No
                               "outcome": r[4]} for r in rows]
     return out
 
+
+
+def visible_area(user, code: str | None) -> Area | None:
+    """The division ``code`` (default: the user's own) if it exists and lies in the user's scope, else None
+    (the caller answers 404, as if it did not exist: docs/domain.md#scope)."""
+    from referral.stats.policies import can_view_area, default_division
+
+    area = area_of(code if code else default_division(user))
+    return area if area is not None and can_view_area(user, area) else None
