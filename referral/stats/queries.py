@@ -198,6 +198,8 @@ def working_day_durations(rows) -> list[tuple[int, int]]:
 def overdue_cutoff(today: date, grace: int) -> date:
     """Items due before this day are overdue by more than ``grace`` working days (days overdue: the working
     days from the due date to today, today excluded — ``-working_days_between(today, due)``). ``grace`` 0: today."""
+    if grace <= 0:
+        return today  # plainly overdue: due before today, as everywhere else (referral/cases/queries.py)
     cutoff, count = today, 0
     while True:
         before = cutoff - timedelta(days=1)
