@@ -3,7 +3,7 @@ validate the dashboard's query string and the API's (``referral/api/spec.py: val
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from forms import BaseForm
 from forms.fields import division_code, options
@@ -18,13 +18,21 @@ class StatsQuery(BaseForm):
         csrf = False
 
     division = StringField(_l("行政区划代码"), validators=[Optional(), division_code])
-    # "from" is a Python keyword: the attribute is date_from, the parameter's name is from.
-    date_from = DateField(_l("开始日期"), validators=[Optional()], name="from")
-    date_to = DateField(_l("结束日期"), validators=[Optional()], name="to")
 
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("结束日期不能早于开始日期。"))
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        start, end = self["from"], self["to"]
+        if start.data and end.data and end.data < start.data:
+            end.errors = [*end.errors, _l("结束日期不能早于开始日期。")]
+            return False
+        return True
+
+
+# "from" is a Python keyword, so these two are set by name (the form's field, the parameter and the error key
+# are all "from"; read them as form["from"]).
+setattr(StatsQuery, "from", DateField(_l("开始日期"), validators=[Optional()]))
+setattr(StatsQuery, "to", DateField(_l("结束日期"), validators=[Optional()]))
 
 
 class ExportQuery(StatsQuery):

@@ -87,7 +87,7 @@ def _area_or_404(user, code):
                        "辖区外或不存在的行政区划答 404。")
 def get_stats(user, query):
     area = _area_or_404(user, query.division.data)
-    return division_stats(area, start=query.date_from.data, end=query.date_to.data, grace=grace_for(user, area))
+    return division_stats(area, start=query["from"].data, end=query["to"].data, grace=grace_for(user, area))
 
 
 @operation("/stats/export", "GET", summary="统计表导出为 CSV（UTF-8 带 BOM）或 XLSX；须填写理由，记入审计日志", tag="stats",
@@ -99,7 +99,7 @@ def get_stats(user, query):
                        "只有本县（市、区）的县级民政和转介服务人员可以导出。")
 def export_stats(user, query):
     area = _area_or_404(user, query.division.data)
-    _stats, tables = dashboard(user, area, start=query.date_from.data, end=query.date_to.data)
+    _stats, tables = dashboard(user, area, start=query["from"].data, end=query["to"].data)
     fmt = query.format.data
     content = services.export_tables(tables, actor=user, area=area, fmt=fmt, table=query.table.data or None,
                                      reason=query.reason.data, case_rows_allowed=can_see_case_rows(user, area))

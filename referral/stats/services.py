@@ -9,6 +9,7 @@ from referral.audit.services import record
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.stats.exports import render
+from referral.stats.tables import CASE_LEVEL_TABLES
 
 
 def export_tables(tables, *, actor, area, fmt: str, table: str | None, reason: str, case_rows_allowed: bool) -> bytes:
@@ -17,6 +18,8 @@ def export_tables(tables, *, actor, area, fmt: str, table: str | None, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [_("请填写导出理由。")]})
+    if table in CASE_LEVEL_TABLES and not case_rows_allowed:
+        raise NotPermitted(_("只有本县（市、区）的工作人员可以导出个案清单。"))
     chosen = [t for t in tables if table in (None, "", t.name)]
     if table and not chosen:
         raise ValidationFailed(fields={"table": [_("没有这个表。")]})

@@ -157,6 +157,8 @@ def _sum_by(pairs):
     return list(out.items())
 
 
+# Rows about single cases or complaints: the county's own users only (policies.can_see_case_rows).
+CASE_LEVEL_TABLES = frozenset({"late_items", "complaints"})
 TABLE_NAMES = ("late", "late_items", "overdue_by_clock", "cases_by_state", "referrals", "steps", "summary",
                "institutions", "institutions_by_state", "training", "by_group", "by_month", "children", "supervision",
                "spot_checks", "evaluations", "complaints")

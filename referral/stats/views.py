@@ -31,7 +31,7 @@ def _period():
     query = StatsQuery(request.args)
     if not query.validate():
         return query, None, None, 422
-    return query, query.date_from.data, query.date_to.data, 200
+    return query, query["from"].data, query["to"].data, 200
 
 
 def _trail(area):
