@@ -8,10 +8,13 @@ import pytest
 
 from tests.browser.helpers import blocking_violations, sign_in
 
+# The hand-computed county and its clock, fixtures of tests/stats/conftest.py (a module's fixtures are its names).
+from tests.stats.conftest import county, travel  # noqa: F401
+
 pytestmark = pytest.mark.browser
 
 
-def test_county_dashboard(page, live_server, county, screenshot):
+def test_county_dashboard(page, live_server, county, screenshot):  # noqa: F811
     sign_in(page, live_server, "county")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="统计监督").click()
     page.wait_for_url(f"{live_server}/stats/")
@@ -37,7 +40,7 @@ def test_county_dashboard(page, live_server, county, screenshot):
     assert blocking_violations(page) == []
 
 
-def test_city_drills_down_to_the_county(page, live_server, county):
+def test_city_drills_down_to_the_county(page, live_server, county):  # noqa: F811
     sign_in(page, live_server, "city")
     page.goto(f"{live_server}/stats/")
     children = page.get_by_role("table", name="下级行政区划")
