@@ -17,7 +17,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from forms import BaseForm, SubForm
 from forms.fields import DivisionField, IdNumber, MultiCheckboxField, coded, division_code, options, phone
-from referral.cases.models import AbilityLevel, Channel, ConsentSigner, FollowUpMethod, Insight, MedicationAdherence
+from referral.cases.models import (
+    AbilityLevel,
+    Channel,
+    ConsentSigner,
+    EligibilityGroup,
+    FollowUpMethod,
+    Insight,
+    MedicationAdherence,
+)
 from referral.service_items import SERVICE_ITEMS
 from workflows.case import AssessmentResult, CaseState, CloseReason, DeclineReason
 
@@ -59,6 +67,9 @@ class ApplicationForm(BaseForm):
     guardian = FormField(GuardianForm, label=_l("监护人"))
     needs = TextAreaField(_l("康复需求"), validators=[DataRequired(), Length(max=4000)])
     service_types = MultiCheckboxField(_l("希望获得的服务"), choices=options((s, s) for s in SERVICE_ITEMS))
+    # DESIGN §3.5: optional, chosen from the list, never typed (docs/domain.md#statistics counts by it).
+    eligibility_group = SelectField(_l("对象类别"), choices=coded(EligibilityGroup, blank=_l("未填写")),
+                                    validators=[Optional()])
     consent = FormField(ConsentForm, label=_l("知情同意"))
     # The one consent check for every channel (pages, public page, API): no case without consent.
     consent_given = BooleanField(_l("我已阅读并同意：为办理社区康复转介，平台和承办机构可在必要范围内使用上述信息。"),
@@ -72,6 +83,7 @@ class ApplicationForm(BaseForm):
                 "guardian_name": g.name.data or "", "guardian_relation": g.relation.data or "",
                 "guardian_phone": g.phone.data or "", "needs": self.needs.data,
                 "service_types": list(self.service_types.data or []), "consent_signer": c.signer.data,
+                "eligibility_group": self.eligibility_group.data or None,
                 "consent_signed_at": _aware(c.signed_at.data)}
 
 

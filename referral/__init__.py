@@ -179,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.notifications.views  # noqa: F401
     import referral.registries.directory  # noqa: F401
     import referral.registries.views  # noqa: F401
+    import referral.stats.views  # noqa: F401
     import referral.supervision.views  # noqa: F401
     import referral.users.views  # noqa: F401
     from referral.api import register_api
@@ -191,11 +192,12 @@ def register_blueprints(app: Flask) -> None:
     from referral.home import bp as home_bp
     from referral.notifications import bp as notifications_bp
     from referral.registries import bp as registries_bp
+    from referral.stats import bp as stats_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
     for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
-               documents_bp, notifications_bp, demand_bp):
+               documents_bp, notifications_bp, demand_bp, stats_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -74,8 +74,8 @@ class BaseConfig:
     TASK_RUNNER = "in_process"
     TASK_WORKERS = 2
 
-    # Escalation (docs/domain.md#notifications): an overdue step reaches the city's officials once it is this
-    # many working days late.
+    # Escalation (docs/domain.md#notifications, #statistics): an overdue step reaches the city's officials — their
+    # notifications and their dashboard — once it is overdue by more than this many working days (the county at once).
     ESCALATION_GRACE_WORKING_DAYS = 3
     # E-mail copies of notifications: off unless MAIL_SERVER is set. They carry the kind and a link only.
     MAIL_SERVER: str | None = None

@@ -23,6 +23,7 @@ NAV = (
     NavItem("registries.institutions", _l("机构库"), Permission.VIEW_REGISTRY),
     NavItem("registries.talents", _l("人才库"), Permission.VIEW_REGISTRY),
     NavItem("supervision.index", _l("监督评价"), Permission.VIEW_SUPERVISION),
+    NavItem("stats.index", _l("统计监督"), Permission.VIEW_STATS),
     NavItem("demand.index", _l("需求数据"), Permission.MANAGE_DEMAND),
     NavItem("registries.my_institution", _l("本机构"), Permission.OWN_INSTITUTION),
     NavItem("users.staff", _l("本机构人员"), Permission.MANAGE_STAFF),

@@ -96,10 +96,11 @@ def test_every_route_is_in_the_matrix(app):
     from tests.documents.test_access import ROUTES_COVERED as document_routes
     from tests.notifications.test_access import ROUTES_COVERED as notification_routes
     from tests.registries.test_access import ROUTES_COVERED as registry_routes
+    from tests.stats.test_access import ROUTES_COVERED as stats_routes
     from tests.supervision.test_access import ROUTES_COVERED as supervision_routes
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
-    covered |= document_routes | notification_routes | demand_routes
+    covered |= document_routes | notification_routes | demand_routes | stats_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)

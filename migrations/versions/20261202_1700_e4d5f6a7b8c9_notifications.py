@@ -4,7 +4,7 @@ Issue 11.3/11.4: one row per notification and account, unique by key (the period
 finished export's ZIP is deleted after EXPORT_KEEP_DAYS and the job is marked expired, keeping its hash.
 
 Revision ID: e4d5f6a7b8c9
-Revises: e2b3c4d5f6a7
+Revises: e1a2b3c4d5f6
 Create Date: 2026-12-02 17:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 import referral.models
 
 revision = 'e4d5f6a7b8c9'
-down_revision = 'e2b3c4d5f6a7'
+down_revision = 'e1a2b3c4d5f6'
 branch_labels = None
 depends_on = None
 

@@ -66,6 +66,7 @@ class Permission(enum.StrEnum):
     SUBMIT_APPLICATION = "submit_application"  # apply on a patient's behalf (assisters; officers enter any)
     VIEW_CASES = "view_cases"  # the case pages; which cases is decided by cases_visible_to
     MANAGE_DEMAND = "manage_demand"  # 需求数据: import the health and 残联 lists of one's area, see its figures
+    VIEW_STATS = "view_stats"  # 统计监督: figures of one's area (referral/stats/policies.py: which division, what detail)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -74,15 +75,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                             Permission.REGISTER_TALENT, Permission.SUPERVISE,
                                             Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES},
     Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
-                                       Permission.VIEW_REGISTRY, Permission.VIEW_SUPERVISION, Permission.MANAGE_DEMAND}),
+                                       Permission.VIEW_REGISTRY, Permission.VIEW_SUPERVISION, Permission.MANAGE_DEMAND,
+                                       Permission.VIEW_STATS}),
     Role.CITY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                    Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
-                                   Permission.MANAGE_DEMAND}),
+                                   Permission.MANAGE_DEMAND, Permission.VIEW_STATS}),
     Role.COUNTY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                      Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
-                                     Permission.SUPERVISE, Permission.VIEW_CASES, Permission.MANAGE_DEMAND}),
+                                     Permission.SUPERVISE, Permission.VIEW_CASES, Permission.MANAGE_DEMAND,
+                                     Permission.VIEW_STATS}),
     Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT,
-                                      Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
+                                      Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES, Permission.VIEW_STATS}),
     Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES,
                                        Permission.CREATE_ACCOUNTS, Permission.MANAGE_STAFF}),
     Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES}),

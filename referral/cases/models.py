@@ -40,6 +40,16 @@ class Channel(Coded):
     OTHER = "other", N_("其他主体协助申请")  # village/residents' committees, social organisations, 儿童主任 …
 
 
+class EligibilityGroup(Coded):
+    """Which group of applicants a case belongs to (DESIGN §3.5 ``eligibility_group``); the statistics count by
+    it (docs/domain.md#statistics). Optional at application: old rows have none (shown as 未填写)."""
+
+    SEVERE_MENTAL_DISORDER = "severe_mental_disorder", N_("严重精神障碍")
+    OTHER_MENTAL_DISORDER = "other_mental_disorder", N_("其他精神障碍")
+    DEPRESSION = "depression", N_("抑郁症")
+    AUTISM = "autism", N_("孤独症")
+
+
 class ConsentSigner(Coded):
     APPLICANT = "applicant", N_("申请人本人")
     GUARDIAN = "guardian", N_("监护人")
@@ -105,6 +115,8 @@ class Case(TimestampMixin, db.Model):
                         name="unclocked_has_no_due_date"),
         CheckConstraint(f"close_reason_code IS NULL OR close_reason_code IN ({CloseReason.sql_in()})",
                         name="close_reason_code_known"),
+        CheckConstraint(f"eligibility_group IS NULL OR eligibility_group IN ({EligibilityGroup.sql_in()})",
+                        name="eligibility_group_known"),
         Index("ix_cases_division_state", "division_code", "state"),
         Index("ix_cases_institution_state", "institution_id", "state"),
         Index("ix_cases_id_number", "applicant_id_number"),
@@ -137,6 +149,7 @@ class Case(TimestampMixin, db.Model):
     guardian_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     needs: Mapped[str] = mapped_column(Text, nullable=False, default="")
     service_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    eligibility_group: Mapped[str | None] = mapped_column(String(32))  # EligibilityGroup; None: 未填写
     consent_signer: Mapped[ConsentSigner] = mapped_column(db_enum(ConsentSigner, "consentsigner", 16), nullable=False)
     consent_signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     # An open case of the same person in the same county: flagged and linked, not merged.

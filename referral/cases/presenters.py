@@ -3,6 +3,7 @@ caller asked to reveal them for a reason (recorded); a minor's identity only to 
 
 from __future__ import annotations
 
+from referral.cases.models import EligibilityGroup
 from referral.registries.presenters import clock, mask_id_number
 
 
@@ -24,6 +25,8 @@ CASE_SCHEMA = {
             "address": {"type": "string"}, "division": {"type": "string"}}},
         "guardian": {"type": "object"}, "needs": {"type": "string"},
         "service_types": {"type": "array", "items": {"type": "string"}},
+        "eligibility_group": {"type": ["string", "null"],
+                              "enum": [*EligibilityGroup.values(), None]},
         "consent": {"type": "object", "properties": {"signer": {"type": "string"},
                                                       "signed_at": {"type": "string", "format": "date-time"}}},
         "institution_id": {"type": ["integer", "null"]}, "is_minor": {"type": "boolean"},
@@ -68,6 +71,7 @@ def case_json(case, *, reveal: bool = False, identity: bool = True, parts: dict 
                      "phone": case.guardian_phone if reveal else (mask_phone(case.guardian_phone) if identity
                                                                   else hidden)},
         "needs": case.needs if identity else hidden, "service_types": case.service_types,
+        "eligibility_group": case.eligibility_group,
         "consent": {"signer": str(case.consent_signer), "signed_at": case.consent_signed_at.isoformat()},
         "institution_id": case.institution_id, "is_minor": case.is_minor, "duplicate_of": case.duplicate_of_id,
         **(parts or {"assessments": [], "agreements": [], "follow_ups": []}),

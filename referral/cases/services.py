@@ -144,6 +144,7 @@ def submit_application(*, actor, data: dict) -> Case:
                 is_minor=minor, guardian_name=data.get("guardian_name") or "",
                 guardian_relation=data.get("guardian_relation") or "", guardian_phone=data.get("guardian_phone") or "",
                 needs=data.get("needs") or "", service_types=list(data.get("service_types") or []),
+                eligibility_group=data.get("eligibility_group") or None,
                 consent_signer=signer, consent_signed_at=data.get("consent_signed_at") or now,
                 duplicate_of_id=duplicate, applied_at=now, state_changed_at=now)
     case.due_date = due_date_of(case)
