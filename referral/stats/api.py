@@ -9,6 +9,8 @@ from forms.stats import ExportQuery, StatsQuery
 from referral.api.spec import Binary, operation
 from referral.auth.permissions import Permission
 from referral.cases.models import EligibilityGroup
+from referral.demand.models import DemandSource
+from referral.demand.queries import FIGURES as DEMAND_FIGURES
 from referral.stats import services
 from referral.stats.exports import MEDIA_TYPES
 from referral.stats.policies import can_see_case_rows, grace_for
@@ -70,6 +72,11 @@ STATS_SCHEMA = _object({
     "supervision": _object({"spot_checks": _counts(CheckState.values()),
                             "evaluations": _counts(["excellent", "good", "qualified", "unqualified"]),
                             "complaints": _counts(ComplaintState.values())}),
+    # Demand (DESIGN §4): the health department's and 残联's lists, once imported (docs/domain.md#demand-data).
+    "demand": _object({s: _counts(DEMAND_FIGURES) for s in DemandSource.values()}),
+    "demand_reached": _object({s: _object({"listed": INT, "reached": INT, "rate": RATE}) for s in DemandSource.values()}),
+    "demand_by_county": {"type": "array", "items": _object({
+        "division_code": STR, "name": STR, **{s: _counts(DEMAND_FIGURES) for s in DemandSource.values()}})},
 })
 
 
@@ -95,7 +102,7 @@ def get_stats(user, query):
            responses={200: ("文件", Binary("application/octet-stream"))},
            description="table 为表名（不填则导出全部表）：late, late_items, overdue_by_clock, cases_by_state, referrals, "
                        "steps, summary, institutions, institutions_by_state, training, by_group, by_month, children, "
-                       "supervision, spot_checks, evaluations, complaints。late_items 与 complaints 为个案层面清单，"
+                       "supervision, spot_checks, evaluations, complaints, demand, demand_by_county。late_items 与 complaints 为个案层面清单，"
                        "只有本县（市、区）的县级民政和转介服务人员可以导出。")
 def export_stats(user, query):
     area = _area_or_404(user, query.division.data)

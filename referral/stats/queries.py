@@ -3,9 +3,8 @@ GROUP BY in the database (SQLite and PostgreSQL alike), returned as plain data (
 API, the dashboard, its charts and tables and the exports all read ``division_stats``, so a number means the
 same everywhere and is tested once against a hand-computed fixture (tests/stats/).
 
-Adding a figure (the integrator's ``demand``): write ``def demand(ctx) -> dict``, append ``("demand", demand)``
-to ``FIGURES``; the API returns it under that key, and a ``templates/stats/_demand.html`` section plus a
-table in ``referral/stats/tables.py`` put it on the page and in the exports.
+Adding a figure: write ``def figure(ctx) -> dict``, append ``("figure", figure)`` to ``FIGURES``; the API
+returns it under that key, and a table in ``referral/stats/tables.py`` puts it on the page and in the exports.
 
 Periods: ``start``/``end`` are China dates, both inclusive. Flow figures count what happened in the period
 (applications, registrations, referrals made, steps finished, closures); state figures are as of today
@@ -409,6 +408,30 @@ def coverage(ctx: Context) -> dict:
     return {"counties": int(counties or 0), "covered": int(covered or 0), "rate": _rate(covered or 0, counties or 0)}
 
 
+def demand(ctx: Context) -> dict:
+    """``{health|cdpf: {listed, applied, served, not_reached}}`` from the imported lists (docs/domain.md#demand-data):
+    the listed people of the area, counted in SQL by ``referral/demand/queries.py``; counts only."""
+    from referral.demand.queries import demand_figures
+    from referral.divisions.models import prefix_of
+
+    return demand_figures(prefix_of(ctx.area.code) if ctx.area.code else "")
+
+
+def demand_reached(ctx: Context) -> dict:
+    """The share of each list's people the platform has reached (applied at least once) — the coverage of demand."""
+    figures = ctx.cache.get("demand") or demand(ctx)
+    return {source: {"listed": f["listed"], "reached": f["applied"], "rate": _rate(f["applied"], f["listed"])}
+            for source, f in figures.items()}
+
+
+def demand_by_county(ctx: Context) -> list[dict]:
+    """One row per county of the area with listed people (the dashboard's 需求未覆盖 table)."""
+    from referral.demand.queries import demand_by_county as by_county
+    from referral.divisions.models import prefix_of
+
+    return by_county(prefix_of(ctx.area.code) if ctx.area.code else "")
+
+
 def training(ctx: Context) -> dict:
     """Listed direct service staff (直接从事社区康复服务人员) of the division, and how many have fewer training hours in the
     year than the annual requirement (the year of the period's end, else this year)."""
@@ -610,6 +633,9 @@ FIGURES: list[tuple[str, Callable[[Context], object]]] = [
     ("institutions", institutions),
     ("children", children),
     ("supervision", supervision),
+    ("demand", demand),
+    ("demand_reached", demand_reached),
+    ("demand_by_county", demand_by_county),
 ]
 
 
@@ -623,7 +649,7 @@ def division_stats(area: Area, *, start: date | None = None, end: date | None = 
            "period": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
            "today": ctx.today.isoformat()}
     for key, figure in FIGURES:
-        out[key] = figure(ctx)
+        out[key] = ctx.cache[key] = figure(ctx)
     return out
 
 

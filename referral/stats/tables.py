@@ -122,6 +122,19 @@ def build_tables(stats: dict, *, items: list[dict] | None = None, records: dict 
                             [[c["code"], c["name"], c["open_cases"], c["overdue"], c["referrals_made"],
                               c["listed_institutions"], c["free_places"]] for c in s["children"]],
                             chart=[(c["name"], c["open_cases"]) for c in s["children"]]))
+    sources = {"health": _("卫生健康部门严重精神障碍患者"), "cdpf": _("残联持证精神残疾人")}
+    tables.append(Table("demand", _("需求与覆盖（卫生健康、残联名单）"),
+                        [_("名单"), _("在册人数"), _("已申请"), _("已接受服务"), _("尚未覆盖"), _("覆盖率")],
+                        [[sources[k], d["listed"], d["applied"], d["served"], d["not_reached"],
+                          _pct(s["demand_reached"][k]["rate"])] for k, d in s["demand"].items()],
+                        chart=[(sources[k], d["not_reached"]) for k, d in s["demand"].items()]))
+    if s["demand_by_county"]:
+        tables.append(Table("demand_by_county", _("各县（市、区）尚未覆盖的需求"),
+                            [_("县（市、区）"), _("卫生健康名单"), _("其中未覆盖"), _("残联名单"), _("其中未覆盖")],
+                            [[r["name"], r["health"]["listed"], r["health"]["not_reached"], r["cdpf"]["listed"],
+                              r["cdpf"]["not_reached"]] for r in s["demand_by_county"]],
+                            chart=[(r["name"], r["health"]["not_reached"] + r["cdpf"]["not_reached"])
+                                   for r in s["demand_by_county"]]))
     sup = s["supervision"]
     tables.append(Table("supervision", _("监督评价"), [_("类别"), _("结果"), _("数量")], [
         *([_("随机抽查"), _(st.label), sup["spot_checks"][st.value]] for st in CheckState),
@@ -161,7 +174,7 @@ def _sum_by(pairs):
 CASE_LEVEL_TABLES = frozenset({"late_items", "complaints"})
 TABLE_NAMES = ("late", "late_items", "overdue_by_clock", "cases_by_state", "referrals", "steps", "summary",
                "institutions", "institutions_by_state", "training", "by_group", "by_month", "children", "supervision",
-               "spot_checks", "evaluations", "complaints")
+               "spot_checks", "evaluations", "complaints", "demand", "demand_by_county")
 
 
 def dashboard(user, area, *, start=None, end=None) -> tuple[dict, list[Table]]:
