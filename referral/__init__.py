@@ -119,6 +119,7 @@ def import_all_models():
     from referral.cases import models as _cases  # noqa: F401
     from referral.divisions import models as _divisions  # noqa: F401
     from referral.documents import models as _documents  # noqa: F401
+    from referral.purchases import models as _purchases  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
     from referral.supervision import models as _supervision  # noqa: F401
 
@@ -173,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.divisions.views  # noqa: F401
     import referral.documents.views  # noqa: F401
     import referral.home.views  # noqa: F401
+    import referral.purchases.views  # noqa: F401
     import referral.registries.directory  # noqa: F401
     import referral.registries.views  # noqa: F401
     import referral.supervision.views  # noqa: F401
@@ -184,12 +186,13 @@ def register_blueprints(app: Flask) -> None:
     from referral.divisions import bp as divisions_bp
     from referral.documents import bp as documents_bp
     from referral.home import bp as home_bp
+    from referral.purchases import bp as purchases_bp
     from referral.registries import bp as registries_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
     for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
-               documents_bp):
+               documents_bp, purchases_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -23,6 +23,7 @@ NAV = (
     NavItem("registries.institutions", _l("机构库"), Permission.VIEW_REGISTRY),
     NavItem("registries.talents", _l("人才库"), Permission.VIEW_REGISTRY),
     NavItem("supervision.index", _l("监督评价"), Permission.VIEW_SUPERVISION),
+    NavItem("purchases.index", _l("服务结算"), Permission.VIEW_PURCHASES),
     NavItem("registries.my_institution", _l("本机构"), Permission.OWN_INSTITUTION),
     NavItem("users.staff", _l("本机构人员"), Permission.MANAGE_STAFF),
     NavItem("registries.directory", _l("机构名录"), None),
