@@ -121,6 +121,7 @@ def import_all_models():
     from referral.divisions import models as _divisions  # noqa: F401
     from referral.documents import models as _documents  # noqa: F401
     from referral.notifications import models as _notifications  # noqa: F401
+    from referral.purchases import models as _purchases  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
     from referral.supervision import models as _supervision  # noqa: F401
 
@@ -177,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
     import referral.documents.views  # noqa: F401
     import referral.home.views  # noqa: F401
     import referral.notifications.views  # noqa: F401
+    import referral.purchases.views  # noqa: F401
     import referral.registries.directory  # noqa: F401
     import referral.registries.views  # noqa: F401
     import referral.stats.views  # noqa: F401
@@ -191,13 +193,14 @@ def register_blueprints(app: Flask) -> None:
     from referral.documents import bp as documents_bp
     from referral.home import bp as home_bp
     from referral.notifications import bp as notifications_bp
+    from referral.purchases import bp as purchases_bp
     from referral.registries import bp as registries_bp
     from referral.stats import bp as stats_bp
     from referral.supervision import bp as supervision_bp
     from referral.users import bp as users_bp
 
     for bp in (home_bp, auth_bp, users_bp, divisions_bp, audit_bp, registries_bp, supervision_bp, cases_bp,
-               documents_bp, notifications_bp, demand_bp, stats_bp):
+               documents_bp, notifications_bp, demand_bp, stats_bp, purchases_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -25,6 +25,7 @@ NAV = (
     NavItem("supervision.index", _l("监督评价"), Permission.VIEW_SUPERVISION),
     NavItem("stats.index", _l("统计监督"), Permission.VIEW_STATS),
     NavItem("demand.index", _l("需求数据"), Permission.MANAGE_DEMAND),
+    NavItem("purchases.index", _l("服务结算"), Permission.VIEW_PURCHASES),
     NavItem("registries.my_institution", _l("本机构"), Permission.OWN_INSTITUTION),
     NavItem("users.staff", _l("本机构人员"), Permission.MANAGE_STAFF),
     NavItem("registries.directory", _l("机构名录"), None),

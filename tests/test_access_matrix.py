@@ -95,12 +95,13 @@ def test_every_route_is_in_the_matrix(app):
     from tests.documents.test_access import PUBLIC_ROUTES as document_public_routes
     from tests.documents.test_access import ROUTES_COVERED as document_routes
     from tests.notifications.test_access import ROUTES_COVERED as notification_routes
+    from tests.purchases.test_access import ROUTES_COVERED as purchase_routes
     from tests.registries.test_access import ROUTES_COVERED as registry_routes
     from tests.stats.test_access import ROUTES_COVERED as stats_routes
     from tests.supervision.test_access import ROUTES_COVERED as supervision_routes
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
-    covered |= document_routes | notification_routes | demand_routes | stats_routes
+    covered |= document_routes | notification_routes | demand_routes | stats_routes | purchase_routes
     public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
@@ -127,7 +128,9 @@ def test_every_route_is_in_the_matrix(app):
              "/api/v1/talents/{talent}/documents/220102": "/api/v1/talents/{talent}/documents/confidentiality_pledge",
              "/api/v1/institutions/{entry}/attachments": "/api/v1/institutions/{inst}/attachments",
              "/api/v1/talents/{entry}/attachments": "/api/v1/talents/{talent}/attachments",
-             "/users/staff/{target}/active": "/users/staff/{staff}/active"}
+             "/users/staff/{target}/active": "/users/staff/{staff}/active",
+             "<int:statement_id>": "{statement}", "<int:round_id>": "{round}",
+             "/purchases/{statement}/events/withdraw": "/purchases/{statement}/events/confirm"}
     missing = []
     for rule in app.url_map.iter_rules():
         path = rule.rule

@@ -4,7 +4,7 @@ Nullable: cases applied before the field existed have none and are shown as æœªå
 Hand-written, the CHECK frozen as the model printed it (a new group is a new migration).
 
 Revision ID: e1a2b3c4d5f6
-Revises: e2b3c4d5f6a7
+Revises: e3c4d5f6a7b8
 Create Date: 2026-12-02 16:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e1a2b3c4d5f6'
-down_revision = 'e2b3c4d5f6a7'
+down_revision = 'e3c4d5f6a7b8'
 branch_labels = None
 depends_on = None
 

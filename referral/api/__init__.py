@@ -16,6 +16,7 @@ def register_api(app):
     from referral.documents import api as _documents_api  # noqa: F401
     from referral.extensions import csrf
     from referral.notifications import api as _notifications_api  # noqa: F401
+    from referral.purchases import api as _purchases_api  # noqa: F401
     from referral.registries import api as _registries_api  # noqa: F401
     from referral.stats import api as _stats_api  # noqa: F401
     from referral.users import api as _users_api  # noqa: F401

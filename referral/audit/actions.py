@@ -15,6 +15,7 @@ OBJECT_TYPES = {
     "api_token": N_("接口令牌"), "attachment": N_("附件"), "document_export": N_("文书批量导出"),
     "division": N_("行政区划"), "calendar": N_("工作日历"), "spot_check_round": N_("抽查"),
     "demand_import": N_("需求名单导入"),
+    "purchase_statement": N_("服务量结算单"),
 }
 
 NAMED_ACTIONS = {
@@ -39,6 +40,9 @@ NAMED_ACTIONS = {
     "evaluation.add": N_("考核评估：登记"), "divisions.import": N_("行政区划：导入"), "calendar.import": N_("工作日历：导入放假安排"),
     "demand.import_request": N_("需求名单：上传导入"), "demand.import": N_("需求名单：导入完成"),
     "demand.import_failed": N_("需求名单：导入失败"),
+    "purchase.issue": N_("服务量结算单：出具"), "purchase.supersede": N_("服务量结算单：被重新出具"),
+    "purchase.confirm": N_("服务量结算单：机构确认"), "purchase.dispute": N_("服务量结算单：机构提出异议"),
+    "purchase.export": N_("服务量结算单：导出"),
 }
 _EVENT_GROUPS = (("case", N_("个案"), CASE_EVENT_LABELS), ("institution", N_("服务机构"), APPROVAL_EVENT_LABELS),
                  ("talent", N_("服务人才"), APPROVAL_EVENT_LABELS))
@@ -64,7 +68,8 @@ def action_label(action: str) -> str:
 
 
 _PAGES = {"case": ("cases.detail", "case_id"), "institution": ("registries.institution", "institution_id"),
-          "talent": ("registries.talent", "talent_id"), "user": ("users.detail", "user_id")}
+          "talent": ("registries.talent", "talent_id"), "user": ("users.detail", "user_id"),
+          "purchase_statement": ("purchases.detail", "statement_id")}
 
 
 def object_url(entry) -> str | None:

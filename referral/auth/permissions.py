@@ -67,28 +67,36 @@ class Permission(enum.StrEnum):
     VIEW_CASES = "view_cases"  # the case pages; which cases is decided by cases_visible_to
     MANAGE_DEMAND = "manage_demand"  # 需求数据: import the health and 残联 lists of one's area, see its figures
     VIEW_STATS = "view_stats"  # 统计监督: figures of one's area (referral/stats/policies.py: which division, what detail)
+    VIEW_PURCHASES = "view_purchases"  # 服务结算: the purchase statements of one's area or institution
+    ISSUE_PURCHASES = "issue_purchases"  # issue and re-issue statements (county)
+    ANSWER_PURCHASES = "answer_purchases"  # confirm or dispute one's institution's statements (institution admin)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # The sysadmin sees no personal case data (docs/domain.md#personal-data).
     Role.SYSADMIN: frozenset(Permission) - {Permission.REVIEW_REGISTRY, Permission.OWN_INSTITUTION, Permission.MANAGE_STAFF,
                                             Permission.REGISTER_TALENT, Permission.SUPERVISE,
-                                            Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES},
+                                            Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES,
+                                            # what a county pays an institution is not the system's keeper's business
+                                            Permission.VIEW_PURCHASES, Permission.ISSUE_PURCHASES,
+                                            Permission.ANSWER_PURCHASES},
     Role.PROVINCE_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                        Permission.VIEW_REGISTRY, Permission.VIEW_SUPERVISION, Permission.MANAGE_DEMAND,
-                                       Permission.VIEW_STATS}),
+                                       Permission.VIEW_STATS, Permission.VIEW_PURCHASES}),
     Role.CITY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                    Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
-                                   Permission.MANAGE_DEMAND, Permission.VIEW_STATS}),
+                                   Permission.MANAGE_DEMAND, Permission.VIEW_STATS, Permission.VIEW_PURCHASES}),
     Role.COUNTY_OFFICIAL: frozenset({Permission.VIEW_USERS, Permission.VIEW_AUDIT, Permission.VIEW_DIVISIONS,
                                      Permission.VIEW_REGISTRY, Permission.REVIEW_REGISTRY, Permission.VIEW_SUPERVISION,
                                      Permission.SUPERVISE, Permission.VIEW_CASES, Permission.MANAGE_DEMAND,
-                                     Permission.VIEW_STATS}),
+                                     Permission.VIEW_STATS, Permission.VIEW_PURCHASES, Permission.ISSUE_PURCHASES}),
     Role.REFERRAL_OFFICER: frozenset({Permission.VIEW_REGISTRY, Permission.REGISTER_TALENT,
                                       Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES, Permission.VIEW_STATS}),
     Role.INSTITUTION_ADMIN: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES,
-                                       Permission.CREATE_ACCOUNTS, Permission.MANAGE_STAFF}),
-    Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES}),
+                                       Permission.CREATE_ACCOUNTS, Permission.MANAGE_STAFF, Permission.VIEW_PURCHASES,
+                                       Permission.ANSWER_PURCHASES}),
+    Role.INSTITUTION_STAFF: frozenset({Permission.OWN_INSTITUTION, Permission.REGISTER_TALENT, Permission.VIEW_CASES,
+                                       Permission.VIEW_PURCHASES}),
     Role.MEDICAL_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
     Role.COMMUNITY_ASSISTER: frozenset({Permission.SUBMIT_APPLICATION, Permission.VIEW_CASES}),
 }

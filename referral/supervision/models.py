@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.extensions import db
@@ -15,7 +15,8 @@ class SpotCheckRound(db.Model):
     """One random draw of a county's listed institutions (policy: a share, at least a minimum)."""
 
     __tablename__ = "spot_check_rounds"
-    __table_args__ = (CheckConstraint("sample_size >= 0 AND sample_size <= population", name="sample_within"),)
+    __table_args__ = (CheckConstraint("sample_size >= 0 AND sample_size <= population", name="sample_within"),
+                      CheckConstraint("(seed IS NULL) = (candidate_ids IS NULL)", name="seed_with_candidates"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False,
@@ -26,6 +27,10 @@ class SpotCheckRound(db.Model):
     sample_size: Mapped[int] = mapped_column(Integer, nullable=False)
     drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # What makes the draw reproducible (docs/domain.md#supervision): the random seed and the candidates, in
+    # the order the draw took them. Empty for draws made before seeds were recorded.
+    seed: Mapped[str | None] = mapped_column(String(64))
+    candidate_ids: Mapped[list | None] = mapped_column(JSON)
 
     checks: Mapped[list[SpotCheck]] = relationship(back_populates="round", lazy="selectin", order_by="SpotCheck.id")
 

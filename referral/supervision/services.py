@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
@@ -24,6 +26,8 @@ from workflows.supervision import Supervisor, fire_complaint, fire_spot_check
 CONCLUSIONS = ("excellent", "good", "qualified", "unqualified")
 # Institutions that a spot check can draw: those in the registry now.
 CHECKABLE = (ApprovalState.LISTED, ApprovalState.SUSPENDED)
+# How a draw is made from its seed (``draw_sample``), as the audit entry and the round's page state it.
+DRAW_ALGORITHM = "random.Random(seed).sample(sorted(candidate_ids), sample_size)"
 
 
 def _supervisor(user, institution) -> Supervisor:
@@ -35,9 +39,46 @@ def sample_size(population: int, share: Decimal, minimum: int) -> int:
     return min(population, max(minimum, math.ceil(Decimal(population) * share)))
 
 
+def draw_sample(seed: str, candidate_ids, size: int) -> list[int]:
+    """The draw itself, deterministic given its inputs: ``size`` of the candidates (taken in ascending order),
+    chosen by Python's Mersenne Twister seeded with ``seed``, returned sorted. Anyone with the seed and the
+    candidate list recorded on the round can run it again and get the same institutions."""
+    return sorted(random.Random(seed).sample(sorted(candidate_ids), size))
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """The outcome of re-running a recorded draw: what the seed gives, what was recorded, and whether they agree."""
+
+    seed: str | None
+    candidate_ids: list[int]
+    expected: list[int]
+    recorded: list[int]
+
+    @property
+    def reproducible(self) -> bool:
+        return self.seed is not None
+
+    @property
+    def matches(self) -> bool:
+        return self.reproducible and self.expected == self.recorded
+
+
+def reproduce_draw(draw: SpotCheckRound) -> Reproduction:
+    """Re-run a round's draw from its recorded seed and candidates, and compare with the institutions it drew
+    (docs/domain.md#supervision). A round drawn before seeds were recorded cannot be reproduced."""
+    recorded = sorted(c.institution_id for c in draw.checks)
+    if draw.seed is None:
+        return Reproduction(None, [], [], recorded)
+    candidates = list(draw.candidate_ids or [])
+    size = min(draw.sample_size, len(candidates))
+    return Reproduction(draw.seed, candidates, draw_sample(draw.seed, candidates, size), recorded)
+
+
 def draw_spot_checks(*, actor) -> SpotCheckRound:
-    """A random sample of the county's listed institutions, drawn by the county official; the draw uses
-    the operating system's randomness, so nobody can predict or steer which institutions are checked."""
+    """A random sample of the county's listed institutions, drawn by the county official. The seed comes from
+    the operating system's randomness (``secrets``), so nobody can predict or steer which institutions are
+    checked; it is recorded with the candidates, so anyone can check afterwards that the draw was this one."""
     if not actor.has_role(Role.COUNTY_OFFICIAL) or not actor.division_code:
         raise NotPermitted()
     share = Decimal(str(current_app.config["SPOT_CHECK_SHARE"]))
@@ -48,14 +89,15 @@ def draw_spot_checks(*, actor) -> SpotCheckRound:
     if not ids:
         raise Conflict(_("本县暂无在库机构，无法抽查。"))
     size = sample_size(len(ids), share, minimum)
-    chosen = sorted(secrets.SystemRandom().sample(ids, size))
+    seed = secrets.token_hex(16)
+    chosen = draw_sample(seed, ids, size)
     draw = SpotCheckRound(division_code=actor.division_code, share=share, minimum=minimum, population=len(ids),
-                          sample_size=size, drawn_by_id=actor.id)
+                          sample_size=size, drawn_by_id=actor.id, seed=seed, candidate_ids=list(ids))
     draw.checks = [SpotCheck(institution_id=i) for i in chosen]
     db.session.add(draw)
     db.session.flush()
     record("spot_check.draw", "spot_check_round", draw.id, actor=actor, division_code=actor.division_code,
-           population=len(ids), sample=chosen)
+           population=len(ids), sample=chosen, seed=seed, candidates=list(ids), algorithm=DRAW_ALGORITHM)
     db.session.flush()
     return draw
 

@@ -14,7 +14,7 @@ from referral.registries.models import Institution
 from referral.registries.queries import institutions_visible_to
 from referral.scoping import one_visible_or_404
 from referral.supervision import bp, services
-from referral.supervision.models import Complaint, SpotCheck
+from referral.supervision.models import Complaint, SpotCheck, SpotCheckRound
 from referral.supervision.queries import (
     complaints_visible_to,
     evaluations_of,
@@ -42,6 +42,17 @@ def draw():
     db.session.commit()
     flash(_("已随机抽取 %(n)d 家机构（共 %(p)d 家）。", n=draw.sample_size, p=draw.population), "success")
     return redirect(url_for("supervision.index"))
+
+
+@bp.get("/supervision/spot-checks/rounds/<int:round_id>")
+@permission_required(Permission.VIEW_SUPERVISION)
+def spot_check_round(round_id: int):
+    """A draw with its seed and candidates, re-run here from them: anyone who may see it can check it was fair."""
+    draw = one_visible_or_404(rounds_visible_to(current_user).where(SpotCheckRound.id == round_id))
+    names = dict(db.session.execute(db.select(Institution.id, Institution.name).where(
+        Institution.id.in_(draw.candidate_ids or []))).all())
+    return render_template("supervision/round.html", draw=draw, names=names,
+                           reproduction=services.reproduce_draw(draw), algorithm=services.DRAW_ALGORITHM)
 
 
 @bp.route("/supervision/spot-checks/<int:check_id>", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ MATRIX = [
     ("GET", "/supervision/", 302, by_role(403, **SUPERVISORS)),
     ("POST", "/supervision/spot-checks/draw", 302, by_role(403, county_official=302)),
     ("GET", "/supervision/spot-checks/{check}", 302, by_role(403, **SUPERVISORS)),
+    ("GET", "/supervision/spot-checks/rounds/{round}", 302, by_role(403, **SUPERVISORS)),
     ("GET", "/institutions/{inst}/evaluations", 302, by_role(403, **SUPERVISORS)),
     ("GET", "/supervision/complaints/{complaint}", 302, by_role(403, **SUPERVISORS)),
     ("POST", "/supervision/complaints/{complaint}/handle", 302, by_role(403, county_official=302)),
@@ -31,7 +32,7 @@ def supervised(objects):
     complaint = Complaint(reference="ABCDEF1234", institution_id=objects["inst"], content="内容")
     db.session.add_all([draw, complaint])
     db.session.commit()
-    return {**objects, "check": draw.checks[0].id, "complaint": complaint.id, "reference": complaint.reference}
+    return {**objects, "round": draw.id, "check": draw.checks[0].id, "complaint": complaint.id, "reference": complaint.reference}
 
 
 @pytest.mark.parametrize(("method", "url", "anon", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, *_ in MATRIX])
