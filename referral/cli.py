@@ -71,7 +71,7 @@ def users_create(username, password, roles, division_code, institution_id, displ
 def seed_demo(if_empty: bool):
     """Create the demo province (divisions, an institution, one user per role); print the passwords."""
     from referral.auth.models import User
-    from referral.demo import seed
+    from referral.demo import seed, seed_supervision
 
     path = Path(current_app.instance_path) / "demo-credentials.txt"
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
@@ -80,6 +80,7 @@ def seed_demo(if_empty: bool):
         return
     credentials = seed(password_factory=lambda: secrets.token_urlsafe(9))
     db.session.commit()
+    seed_supervision()
     lines = [f"{username:32s} {password}   ({role}) {Role(role).label}" for username, password, role in credentials]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("用户名 密码 (角色)\n" + "\n".join(lines) + "\n", encoding="utf-8")

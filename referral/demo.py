@@ -241,3 +241,37 @@ def _seed_cases(users, main_admin, main):
             "guardian_relation": "父亲" if name == "朱小宝" else ""})
         for event in events:
             cases.advance_case(case, actor=actor_of.get(event, staff), event=event, **payloads[event])
+
+
+# --- supervision (issue 11): demand lists, clocks that ran out, the notifications they cause --------------
+
+def seed_supervision() -> dict:
+    """After ``seed`` is committed: the health department's and 残联's lists for the demo county (some of the
+    demo's applicants among them, some never reached), two clocks that ran out, and the clock job's
+    notifications — so the dashboard, the demand page and the bells show something on the first visit.
+    The imports commit as they go (``run_import``), like the real ones."""
+    from referral.cases.models import Case
+    from referral.demand.services import request_import, run_import
+    from referral.notifications.services import escalate
+
+    today = today_in_china()
+    applicants = [_id_number(200 + n, birth or (today - timedelta(days=365 * 13)).strftime("%Y%m%d"))
+                  for n, (_name, birth, _channel, _events) in enumerate(CASES, start=1)]
+    never_reached = [_id_number(500 + n, f"19{60 + n}0101") for n in range(1, 9)]
+    lists = {"health": applicants[3:10] + never_reached, "cdpf": applicants[5:8] + never_reached[:3]}
+    added = {}
+    for source, numbers in lists.items():
+        body = "身份证号,行政区划代码,登记日期\n" + "".join(f"{n},{COUNTY},{today.year - 1}-06-30\n" for n in numbers)
+        imp = request_import(actor=None, source=source, file_name=f"演示-{source}.csv",
+                             content=("\ufeff" + body).encode("utf-8"), enqueue=False)
+        db.session.commit()
+        added[source] = run_import(imp.id).added
+    # Two steps whose clock ran out before the demo began (the demo itself happens today): a registered
+    # application waiting for a referral, and a referral waiting for the institution's answer.
+    for name, days in (("王海涛", 12), ("冯丽娟", 4)):
+        case = db.session.scalar(db.select(Case).where(Case.applicant_name == name))
+        case.due_date = today - timedelta(days=days)
+    db.session.flush()
+    notified = escalate().created
+    db.session.commit()
+    return {"demand": added, "notifications": notified}
