@@ -238,7 +238,8 @@ def _seed_cases(users, main_admin, main):
             "service_types": ["服药训练", "社交技能训练"], "assister_role": "儿童主任" if channel == "other" else "",
             "consent_signer": "guardian" if name == "朱小宝" else "applicant",
             "guardian_name": "朱大海" if name == "朱小宝" else "", "guardian_phone": "13904310000" if name == "朱小宝" else "",
-            "guardian_relation": "父亲" if name == "朱小宝" else ""})
+            "guardian_relation": "父亲" if name == "朱小宝" else "",
+            "eligibility_group": "autism" if name == "朱小宝" else "depression" if channel == "self" else "severe_mental_disorder"})
         for event in events:
             cases.advance_case(case, actor=actor_of.get(event, staff), event=event, **payloads[event])
 
@@ -259,10 +260,11 @@ def seed_supervision() -> dict:
                   for n, (_name, birth, _channel, _events) in enumerate(CASES, start=1)]
     never_reached = [_id_number(500 + n, f"19{60 + n}0101") for n in range(1, 9)]
     lists = {"health": applicants[3:10] + never_reached, "cdpf": applicants[5:8] + never_reached[:3]}
+    county = db.session.scalar(db.select(User).where(User.username == "demo-county"))
     added = {}
     for source, numbers in lists.items():
         body = "身份证号,行政区划代码,登记日期\n" + "".join(f"{n},{COUNTY},{today.year - 1}-06-30\n" for n in numbers)
-        imp = request_import(actor=None, source=source, file_name=f"演示-{source}.csv",
+        imp = request_import(actor=county, source=source, file_name=f"演示-{source}.csv",
                              content=("\ufeff" + body).encode("utf-8"), enqueue=False)
         db.session.commit()
         added[source] = run_import(imp.id).added

@@ -32,6 +32,7 @@ class Table:
     rows: list[list]
     chart: list[tuple[str, float]] | None = None  # (label, value) of the chart drawn from this table
     case_level: bool = False  # rows about single cases: county users only
+    links: list[str | None] | None = None  # the page of each row's object (the first cell links to it)
 
 
 def _days(value):
@@ -65,7 +66,8 @@ def build_tables(stats: dict, *, items: list[dict] | None = None, records: dict 
         tables.append(Table("late_items", _("逾期与即将到期事项"),
                             [_("受理号或编号"), _("类别"), _("环节"), _("到期日"), _("逾期工作日"), _("责任方")],
                             [[i["reference"], _ITEM_KINDS[i["kind"]](), _(CLOCK_LABELS[i["clock"]]), i["due_date"],
-                              i["days_overdue"], _party(i)] for i in items], case_level=True))
+                              i["days_overdue"], _party(i)] for i in items], case_level=True,
+                            links=[_item_url(i) for i in items]))
     tables.append(Table("overdue_by_clock", _("各环节逾期"), [_("环节"), _("已逾期"), _("即将到期")],
                         [[_(CLOCK_LABELS[c]), s["overdue_by_clock"][c], s["due_soon_by_clock"][c]] for c in CLOCKS],
                         chart=[(_(CLOCK_LABELS[c]), s["overdue_by_clock"][c]) for c in CLOCKS]))
@@ -84,6 +86,7 @@ def build_tables(stats: dict, *, items: list[dict] | None = None, records: dict 
                         [[_(CLOCK_LABELS[c]), _days(steps[c]), s["steps_counted"][c]] for c in STEP_ENDS],
                         chart=[(_(CLOCK_LABELS[c]), steps[c] or 0) for c in STEP_ENDS]))
     rate, cov, tr, fp = s["service_rate"], s["coverage"], s["training"], s["free_places"]
+    sources = {"health": _("卫生健康部门严重精神障碍患者"), "cdpf": _("残联持证精神残疾人")}
     tables.append(Table("summary", _("主要指标"), [_("指标"), _("数值")], [
         [_("登记康复对象（期间内初核登记）"), rate["registered"]],
         [_("其中已签订服务协议"), rate["served"]],
@@ -94,6 +97,7 @@ def build_tables(stats: dict, *, items: list[dict] | None = None, records: dict 
         [_("在库机构"), fp["institutions"]],
         [_("服务容量"), fp["capacity"]],
         [_("空余名额"), fp["free"]],
+        *([_("%(list)s：尚未覆盖", list=name), s["demand"][k]["not_reached"]] for k, name in sources.items()),
     ]))
     tables.append(Table("institutions", _("机构表现与空余名额"),
                         [_("机构"), _("状态"), _("收到转介"), _("接收"), _("不接收"), _("待答复"), _("答复用时中位数（工作日）"),
@@ -122,7 +126,6 @@ def build_tables(stats: dict, *, items: list[dict] | None = None, records: dict 
                             [[c["code"], c["name"], c["open_cases"], c["overdue"], c["referrals_made"],
                               c["listed_institutions"], c["free_places"]] for c in s["children"]],
                             chart=[(c["name"], c["open_cases"]) for c in s["children"]]))
-    sources = {"health": _("卫生健康部门严重精神障碍患者"), "cdpf": _("残联持证精神残疾人")}
     tables.append(Table("demand", _("需求与覆盖（卫生健康、残联名单）"),
                         [_("名单"), _("在册人数"), _("已申请"), _("已接受服务"), _("尚未覆盖"), _("覆盖率")],
                         [[sources[k], d["listed"], d["applied"], d["served"], d["not_reached"],
@@ -152,6 +155,17 @@ def build_tables(stats: dict, *, items: list[dict] | None = None, records: dict 
                                 [[r["reference"], r["institution"], _date(r["filed_at"]), _(ComplaintState(r["state"]).label),
                                   r["outcome"]] for r in records["complaints"]], case_level=True))
     return tables
+
+
+def _item_url(item) -> str:
+    from flask import url_for
+
+    if item["kind"] == "case":
+        return url_for("cases.detail", case_id=item["case_id"])
+    number = int(item["reference"].split("-", 1)[1])
+    if item["kind"] == "institution":
+        return url_for("registries.institution", institution_id=number)
+    return url_for("registries.talent", talent_id=number)
 
 
 _ITEM_KINDS = {"case": lambda: _("个案"), "institution": lambda: _("机构库"), "talent": lambda: _("人才库")}
