@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from referral.auth.models import User, UserRole
 from referral.auth.permissions import Role
@@ -79,27 +79,25 @@ def entry_owners(entry) -> list[int]:
 
 # --- writing ------------------------------------------------------------------------------------------------
 
-def _store(drafts: Iterable[Draft]) -> list[Notification]:
-    """Insert the drafts not already there (by user and key); returns the new ones, flushed."""
+def _store(drafts: Iterable[Draft]) -> list[int]:
+    """Insert the drafts not already there (by user and key), in batches of one INSERT each; returns the new
+    rows' ids. The unique key stays the final guard against a concurrent run."""
     drafts = list({(d.user_id, d.key): d for d in drafts}.values())
-    created: list[Notification] = []
+    created: list[int] = []
+    now = utcnow()
     for start in range(0, len(drafts), CHUNK):
         chunk = drafts[start:start + CHUNK]
         have = set(db.session.execute(select(Notification.user_id, Notification.key).where(
             Notification.key.in_({d.key for d in chunk}),
             Notification.user_id.in_({d.user_id for d in chunk}))).all())
-        for d in chunk:
-            if (d.user_id, d.key) in have:
-                continue
-            n = Notification(user_id=d.user_id, kind=d.kind, object_type=d.object_type, object_id=d.object_id,
-                             key=d.key, subject=d.subject, created_at=utcnow())
-            db.session.add(n)
-            created.append(n)
-    db.session.flush()
+        rows = [{"user_id": d.user_id, "kind": d.kind, "object_type": d.object_type, "object_id": d.object_id,
+                 "key": d.key, "subject": d.subject, "created_at": now} for d in chunk if (d.user_id, d.key) not in have]
+        if rows:
+            created += db.session.scalars(insert(Notification).returning(Notification.id), rows).all()
     if created and current_app.config.get("MAIL_SERVER"):
         from referral.notifications.tasks import send_emails
 
-        enqueue_after_commit(send_emails, [n.id for n in created])
+        enqueue_after_commit(send_emails, created)
     return created
 
 
@@ -110,7 +108,7 @@ def _drafts(users: Iterable[int], kind: K, object_type: NotificationObject, obje
 
 # --- events -------------------------------------------------------------------------------------------------
 
-def case_event(case, event: str, history_id: int) -> list[Notification]:
+def case_event(case, event: str, history_id: int) -> list[int]:
     """After a case event (referral/cases/services.py: advance_case): the party that must act next."""
     users, kind = [], None
     if event == "refer":
@@ -130,7 +128,7 @@ REGISTRY_DECISIONS = frozenset({"county_approve", "county_return", "county_rejec
                                 "city_reject", "suspend", "reinstate", "remove", "withdraw_removal", "revoke"})
 
 
-def entry_event(entry, kind_name: str, event: str, decision_id: int) -> list[Notification]:
+def entry_event(entry, kind_name: str, event: str, decision_id: int) -> list[int]:
     """After a registry decision (referral/registries/services.py: advance_entry): the entry's owners."""
     if event == "propose_removal":
         kind = K.REMOVAL_PROPOSED

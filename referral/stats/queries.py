@@ -345,7 +345,10 @@ def referrals(ctx: Context) -> dict:
 
 
 def _step_rows(ctx: Context):
-    """(clock, start day, end day, n): the steps finished in the period, from consecutive case_events rows."""
+    """(clock, start day, end day, n): the steps finished in the period, from consecutive case_events rows.
+    Asked once per request (the medians and their counts both read it)."""
+    if "_step_rows" in ctx.cache:
+        return ctx.cache["_step_rows"]
     order = (CaseEvent.at, CaseEvent.id)
     steps = (select(CaseEvent.to_state.label("state"), CaseEvent.at.label("start_at"),
                     func.lead(CaseEvent.at).over(partition_by=CaseEvent.case_id, order_by=order).label("end_at"),
@@ -359,7 +362,8 @@ def _step_rows(ctx: Context):
         .where(steps.c.end_at.is_not(None), wanted, ctx.period.clause(steps.c.end_at))
         .group_by(steps.c.state, steps.c.next, start, end)).all()
     clock_of = {(str(state), event): clock for clock, (state, events) in STEP_ENDS.items() for event in events}
-    return [(clock_of[(state, event)], _as_date(s), _as_date(e), n) for state, event, s, e, n in rows]
+    ctx.cache["_step_rows"] = [(clock_of[(state, event)], _as_date(s), _as_date(e), n) for state, event, s, e, n in rows]
+    return ctx.cache["_step_rows"]
 
 
 def _as_date(value) -> date:
