@@ -40,12 +40,14 @@ def create_token(data):
 
 
 @operation("/tokens/current", "DELETE", summary="吊销当前请求所用的令牌", tag="auth",
-           responses={204: ("已吊销", None)})
+           responses={204: ("已吊销", None)}, pledge=False)
 def revoke_current_token(user):
     revoke_token(g.api_token, actor=user)
     return "", 204
 
 
-@operation("/me", "GET", summary="当前用户、角色与管辖范围", tag="auth", responses={200: ("当前用户", USER_SCHEMA)})
+@operation("/me", "GET", summary="当前用户、角色与管辖范围", tag="auth", responses={200: ("当前用户", USER_SCHEMA)},
+           pledge=False, description="pledge.required 为 true 时，本账号须先在网页 /me/pledge 接受保密承诺书；"
+                                     "在此之前其他接口答 403（error.code 为 pledge_required）。")
 def me(user):
     return user_json(user)
