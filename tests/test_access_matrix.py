@@ -17,6 +17,8 @@ ADMIN = {Role.SYSADMIN}
 MATRIX = [
     ("GET", "/", ALL, 200, None),
     ("GET", "/account/password", ALL, 200, None),
+    ("GET", "/account", ALL, 200, None),
+    ("GET", "/me/pledge", ALL, 200, None),
     ("GET", "/users/", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/{target}", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/new", ADMIN, 200, 403),

@@ -57,7 +57,7 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_account_pledges_user_signed', table_name='account_pledges')
     op.drop_table('account_pledges')
-    with op.batch_alter_table('talents') as batch:
-        batch.drop_column('position')
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('id_number')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): a batch copy would drop and rebuild tables
+    # that other tables reference, which SQLite's foreign keys refuse.
+    op.drop_column('talents', 'position')
+    op.drop_column('users', 'id_number')

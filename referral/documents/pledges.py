@@ -17,14 +17,15 @@ from datetime import date
 from sqlalchemy import select
 
 from referral.auth.models import AccountPledge, User, UserRole
-from referral.auth.services import latest_account_pledge
 from referral.auth.permissions import Role
+from referral.auth.services import latest_account_pledge
 from referral.divisions.models import Division
 from referral.documents.context import format_datetime, head
 from referral.extensions import db
-from referral.registries.models import Institution, LegalForm, Pledge, PledgeKind, Talent, TalentCategory
+
 # The texts themselves: one definition, shown on screen and printed here.
 from referral.pledge_texts import CLOSING, CONFIDENTIALITY, PLEDGE_CLAUSES, PLEDGE_TEXT_VERSION, PREAMBLES, SERVICE
+from referral.registries.models import Institution, LegalForm, Pledge, PledgeKind, Talent, TalentCategory
 
 # Plain Chinese labels (the documents are Chinese forms, never translated).
 TALENT_CATEGORY_LABELS = TalentCategory.labels()

@@ -105,7 +105,8 @@ def test_a_self_registered_talent_prints_the_account_and_its_position(people):
     assert confidentiality_pledge_context(talent)["accepted"]["recorded"] is False  # a draft: not yet accepted
     fire(talent, officer, "submit", signer_name="刘转介")
     signed = pledge_of(PledgeKind.CONFIDENTIALITY, talent_id=talent.id)
-    assert confidentiality_pledge_context(talent)["accepted"]["signer"] == "刘转介"
+    assert confidentiality_pledge_context(talent)["accepted"] == {
+        "recorded": True, "signer": "刘转介", "signed_at": format_datetime(signed.signed_at)}
     # The account's own pledge is the one it accepted at sign-in (AccountPledge), not its entry's.
     own = db.session.scalar(db.select(AccountPledge).where(AccountPledge.user_id == officer.id))
     assert confidentiality_pledge_context(officer)["accepted"] == {
