@@ -62,3 +62,11 @@ def id_number_change(form, keep):
     if getattr(form, "clear_id_number", None) is not None and form.clear_id_number.data:
         return None
     return form.id_number.data or keep
+
+
+class ApiPledgeForm(BaseForm):
+    """POST /api/v1/me/pledge: the same acceptance as the page, for accounts that work through the API (as a
+    registry submit accepts its pledges with ``accept_pledges`` and ``signer_name``)."""
+
+    accept = BooleanField(_l("接受保密承诺书"), validators=[DataRequired(_l("请确认接受保密承诺书（accept 为 true）。"))])
+    signer_name = StringField(_l("承诺人姓名"), validators=[DataRequired(_l("请填写承诺人姓名。")), Length(max=64)])

@@ -85,7 +85,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, responses: dict
     ``body`` form), ``query`` (a validated ``query`` form) and the path parameters; it returns
     ``(payload, status)``, a payload (200), or a ``Response``. An account that must still accept its
     保密承诺书 gets 403 ``pledge_required`` (docs/domain.md#personal-data), except where ``pledge=False``
-    (who am I, revoking one's token): the acceptance itself is made on the web page /me/pledge."""
+    (who am I, the pledge itself, revoking one's token)."""
 
     def decorator(view):
         @wraps(view)

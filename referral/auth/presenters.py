@@ -32,8 +32,9 @@ USER_SCHEMA = {
         "version": {"type": "integer"},
         "email": {"type": ["string", "null"]},
         "id_number": {"type": ["string", "null"], "description": "身份证号，脱敏（110105********002X）"},
-        "pledge": {"type": "object", "description": "本账号的保密承诺书：required 为 true 时，除 GET /me 外的接口答 "
-                                                     "403 pledge_required，须先在网页 /me/pledge 确认",
+        "pledge": {"type": "object", "description": "本账号的保密承诺书：required 为 true 时，除 GET /me、/me/pledge 外的"
+                                                     "接口答 403 pledge_required，须先在网页 /me/pledge 或 "
+                                                     "POST /me/pledge 接受",
                    "properties": {"required": {"type": "boolean"},
                                   "text_version": {"type": ["string", "null"]},
                                   "accepted_version": {"type": ["string", "null"]},

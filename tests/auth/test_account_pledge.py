@@ -187,3 +187,25 @@ def test_my_pledge_prints_name_id_number_date_and_version(client, db, newcomer):
     for value in ("张敏", OWN_ID, "县级民政", "长春市南关区", "zhangmin", f"承诺文本版本：{PLEDGE_TEXT_VERSION}",
                   f"本承诺已由张敏于{format_datetime(row.signed_at)}在精康转介平台在线确认"):
         assert flat(value) in text, value
+
+
+def test_the_pledge_can_be_read_and_accepted_through_the_api(client, db, newcomer):
+    from referral.auth.services import issue_token
+
+    token, _row = issue_token(newcomer)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    shown = client.get("/api/v1/me/pledge", headers=headers).get_json()
+    printed = confidentiality_pledge_context(newcomer)
+    assert shown["clauses"] == [c["text"] for c in printed["clauses"]] and shown["preamble"] == printed["preamble"]
+    assert (shown["required"], shown["accepted_version"], shown["text_version"]) == (True, None, PLEDGE_TEXT_VERSION)
+    for body, field in (({"accept": False, "signer_name": "张敏"}, "accept"), ({"accept": True, "signer_name": ""},
+                                                                               "signer_name")):
+        response = client.post("/api/v1/me/pledge", headers=headers, json=body)
+        assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == [field]
+    assert pledges_of(db, newcomer) == []
+    response = client.post("/api/v1/me/pledge", headers=headers, json={"accept": True, "signer_name": "张敏"})
+    assert response.status_code == 201
+    assert (response.get_json()["accepted_version"], response.get_json()["signer_name"]) == (PLEDGE_TEXT_VERSION, "张敏")
+    assert [p.signer_name for p in pledges_of(db, newcomer)] == ["张敏"]
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
