@@ -128,6 +128,8 @@ class TalentForm(BaseForm):
     category = SelectField(_l("人员类别"), choices=coded(TalentCategory), validators=[DataRequired()])
     division = DivisionField(_l("工作所在县（市、区）"), validators=[DataRequired(), division_code])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
+    position = StringField(_l("职务"), validators=[Optional(), Length(max=64)],
+                           description=_l("选填，例如：康复部主任、社会工作者、护士长。打印在本人的文书上。"))
     certificate = FormField(CertificateForm, label=_l("资格证书"),
                             description=_l("医师、护士、康复、心理治疗和社会工作者须填写。"))
     institution_id = IntegerField(_l("所属机构编号"), validators=[Optional(), NumberRange(min=1)])
@@ -136,7 +138,7 @@ class TalentForm(BaseForm):
         cert = self.certificate.form
         return {"name": self.name.data, "id_number": self.id_number.data, "category": self.category.data,
                 "division_code": self.division.data, "phone": self.phone.data or "",
-                "certificate_number": cert.number.data or None, "certificate_issuer": cert.issuer.data or None,
+                "position": (self.position.data or "").strip(), "certificate_number": cert.number.data or None, "certificate_issuer": cert.issuer.data or None,
                 "certificate_valid_until": cert.valid_until.data, "institution_id": self.institution_id.data}
 
 

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from referral.auth.models import User
 from referral.auth.permissions import Role
-from referral.auth.services import create_user, set_user_active
+from referral.auth.services import accept_account_pledge, create_user, set_user_active
 from referral.calendar import today_in_china
 from referral.divisions.models import Division
 from referral.divisions.services import import_divisions
@@ -25,18 +25,40 @@ PROVINCE = "220000"
 COUNTY = "220102"  # 长春市南关区: where the demo's county-level accounts work
 MAIN_INSTITUTION = "南关区阳光家园精神障碍社区康复服务中心"
 
-# username, display name, role, division
+# username, display name (the person: it is printed as 承诺人 on the account's 保密承诺书), role, division,
+# the person's birth date (their 身份证号; None: not given)
 ACCOUNTS = (
-    ("demo-sysadmin", "系统管理员", Role.SYSADMIN, None),
-    ("demo-province", "吉林省民政厅 王芳", Role.PROVINCE_OFFICIAL, PROVINCE),
-    ("demo-city", "长春市民政局 李强", Role.CITY_OFFICIAL, "220100"),
-    ("demo-county", "南关区民政局 张敏", Role.COUNTY_OFFICIAL, COUNTY),
-    ("demo-county-chaoyang", "朝阳区民政局 刘洋", Role.COUNTY_OFFICIAL, "220104"),
-    ("demo-referral", "南关区转介服务人员 陈静", Role.REFERRAL_OFFICER, COUNTY),
-    ("demo-hospital", "长春市第六医院 周医生", Role.MEDICAL_ASSISTER, None),
-    ("demo-community", "南关区某社区居委会 吴主任", Role.COMMUNITY_ASSISTER, None),
+    ("demo-sysadmin", "赵志刚", Role.SYSADMIN, None, None),
+    ("demo-province", "王芳", Role.PROVINCE_OFFICIAL, PROVINCE, "19740926"),
+    ("demo-city", "李强", Role.CITY_OFFICIAL, "220100", "19780314"),
+    ("demo-county", "张敏", Role.COUNTY_OFFICIAL, COUNTY, "19830705"),
+    ("demo-county-chaoyang", "刘洋", Role.COUNTY_OFFICIAL, "220104", "19861122"),
+    ("demo-referral", "陈静", Role.REFERRAL_OFFICER, COUNTY, "19900417"),
+    ("demo-hospital", "周建华", Role.MEDICAL_ASSISTER, None, "19760208"),  # 长春市第六医院 社会工作部
+    ("demo-community", "吴秀兰", Role.COMMUNITY_ASSISTER, None, "19690830"),  # 南关区曙光街道 儿童主任
 )
-DISABLED_ACCOUNT = ("demo-disabled", "已停用账号示例", Role.REFERRAL_OFFICER, "220202")
+DISABLED_ACCOUNT = ("demo-disabled", "何志远", Role.REFERRAL_OFFICER, "220202", None)
+#: Accounts that have not signed in yet, so their first sign-in shows the 保密承诺书 page; every other demo
+#: account accepted it when it first signed in (docs/domain.md#personal-data).
+NOT_YET_SIGNED_IN = {"demo-county-chaoyang", "demo-disabled"}
+
+# The institutions' files: legal representative (also the admin account's holder), address, telephone,
+# premises (m²), opening hours. Real streets of 南关区 and 朝阳区; made-up numbers.
+INSTITUTION_FILES = {
+    MAIN_INSTITUTION: ("刘淑琴", "长春市南关区自由大路 1288 号", "0431-85612378", 420, "周一至周五 8:30-16:30；周六 9:00-12:00"),
+    "南关区康馨日间照料站": ("王桂兰", "长春市南关区东岭南街 356 号", "0431-84672315", 180, "周一至周五 8:00-16:00"),
+    "南关区心晴工疗站": ("马建国", "长春市南关区全安街 88 号", "0431-88927641", 260, "周一至周五 8:30-16:30"),
+    "朝阳区同心康复家园": ("孙德明", "长春市朝阳区红旗街 1175 号", "0431-85367720", 310, "周一至周六 8:30-17:00"),
+    "南关区益康社会工作服务中心": ("杨丽娜", "长春市南关区亚泰大街 2566 号", "0431-81925537", 150, "周一至周五 9:00-17:00"),
+    "南关区明德康复服务社": ("高志强", "长春市南关区永吉街 41 号", "0431-88463092", 120, "周一至周五 8:30-16:00"),
+    "南关区安宁康复站": ("徐凤霞", "长春市南关区曙光路 203 号", "0431-84218806", 200, "周一至周五 8:00-16:30"),
+    "朝阳区怡心康复中心": ("韩立军", "长春市朝阳区湖西路 618 号", "0431-85983147", 340, "周一至周五 8:30-17:00"),
+    "南关区原野康复驿站": ("邱晓峰", "长春市南关区南湖大路 1855 号", "0431-81770264", 160, "周一至周五 9:00-16:00"),
+    "南关区晨光康复之家": ("曹秀梅", "长春市南关区桃源路 127 号", "0431-88651943", 230, "周一至周五 8:30-16:30"),
+}
+# The organisation-code part of each 统一社会信用代码 (52: 民政登记 社会服务机构; then the county; MJ…).
+ORG_CODES = ("MJY27401X", "MJ0384751", "MJ1529346", "MJ2761085", "MJ3045928", "MJ4183607", "MJ5602419",
+             "MJ6917350", "MJ7340862", "MJ8826174")
 
 # name, county, the events that bring it to its state (None: the main institution's own path)
 INSTITUTIONS = (
@@ -51,28 +73,37 @@ INSTITUTIONS = (
                                    "submit_statement", "remove")),
     ("南关区晨光康复之家", COUNTY, ("submit", "county_approve", "city_confirm", "withdraw")),
 )
-# name, category, events (all employed by the main institution)
+# name, category, 职务, birth date, mobile, certificate number (the professions' own formats), events — all
+# employed by the main institution; 孙丽 is also its staff account (demo-institution-staff).
 TALENTS = (
-    ("孙丽", "direct_service", ("submit", "county_approve", "city_confirm")),
-    ("周凯", "psychiatrist", ("submit", "county_approve", "city_confirm")),
-    ("吴芳", "social_worker", ()),
-    ("郑涛", "nurse", ("submit",)),
-    ("冯雪", "rehab_technician", ("submit", "county_approve")),
-    ("陈晨", "volunteer", ("submit", "county_return")),
-    ("褚亮", "psychotherapist", ("submit", "county_reject")),
-    ("卫东", "direct_service", ("submit", "county_approve", "city_confirm", "suspend")),
-    ("蒋琴", "rehab_physician", ("submit", "county_approve", "city_confirm", "propose_removal")),
-    ("沈洁", "direct_service", ("submit", "county_approve", "city_confirm", "revoke")),
-    ("韩梅", "volunteer", ("submit", "county_approve", "city_confirm", "withdraw")),
+    ("孙丽", "direct_service", "康复部主管", "19880523", "13844127605", None, ("submit", "county_approve", "city_confirm")),
+    ("周凯", "psychiatrist", "特聘精神科医师", "19720916", "13904312287", "110220100003175",
+     ("submit", "county_approve", "city_confirm")),
+    ("吴芳", "social_worker", "社会工作部主任", "19910304", "15843058126", "S2201190035", ()),
+    ("郑涛", "nurse", "护士长", "19850127", "18643120954", "201722004517", ("submit",)),
+    ("冯雪", "rehab_technician", "作业治疗师", "19930811", "13578906341", "TJ2201200873", ("submit", "county_approve")),
+    ("陈晨", "volunteer", "志愿者", "19990602", "15204318870", None, ("submit", "county_return")),
+    ("褚亮", "psychotherapist", "心理治疗师", "19870419", "13689806215", "XL2201190415", ("submit", "county_reject")),
+    ("卫东", "direct_service", "康复指导员", "19811030", "13104416728", None,
+     ("submit", "county_approve", "city_confirm", "suspend")),
+    ("蒋琴", "rehab_physician", "康复医师", "19790712", "13943079562", "110220104001268",
+     ("submit", "county_approve", "city_confirm", "propose_removal")),
+    ("沈洁", "direct_service", "康复指导员", "19920225", "18243105379", None,
+     ("submit", "county_approve", "city_confirm", "revoke")),
+    ("韩梅", "volunteer", "志愿者", "19960918", "15981013462", None,
+     ("submit", "county_approve", "city_confirm", "withdraw")),
 )
+CERTIFICATE_ISSUERS = {"psychiatrist": "长春市卫生健康委员会", "rehab_physician": "长春市卫生健康委员会",
+                       "nurse": "长春市卫生健康委员会", "rehab_technician": "吉林省卫生健康委员会",
+                       "psychotherapist": "吉林省卫生健康委员会", "social_worker": "吉林省人力资源和社会保障厅"}
 REASONS = {"county_return": "请补充场地照片和消防验收材料。", "county_reject": "不具备法人资格。",
            "suspend": "消防检查发现隐患，整改期间暂停接收转介。", "propose_removal": "年度抽查不合格。",
            "remove": "陈述申辩理由不成立，整改不到位。", "revoke": "资格证书已过期未续。",
            "submit_statement": "我们已于本月完成整改，附整改报告。"}
 
 
-def _credit_code(n: int) -> str:
-    base = f"522201026{n:08d}"[:17]  # 52 社会组织, 22 民政登记, 0102 南关区 — a well-formed, made-up code
+def _credit_code(n: int, county: str) -> str:
+    base = f"52{county}{ORG_CODES[n]}"  # 5 民政, 2 社会服务机构, the county, an organisation code: made up, well-formed
     return base + uscc.calc_check_digit(base)
 
 
@@ -89,13 +120,18 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+COUNTY_NAMES = {COUNTY: "南关区", "220104": "朝阳区"}
+
+
 def _institution_data(name: str, county: str, n: int) -> dict:
-    return {"name": name, "credit_code": _credit_code(n), "registration_authority": "长春市民政局",
-            "legal_form": "social_service_org", "legal_representative": "负责人" + str(n),
-            "address": f"民康路 {n} 号", "division_code": county, "service_area": [county],
+    representative, address, phone, area, hours = INSTITUTION_FILES[name]
+    return {"name": name, "credit_code": _credit_code(n, county),
+            "registration_authority": f"长春市{COUNTY_NAMES[county]}民政局",
+            "legal_form": "social_service_org", "legal_representative": representative,
+            "address": address, "division_code": county, "service_area": [county],
             "service_types": ["服药训练", "生活技能训练", "社交技能训练", "家庭支持"], "capacity": 30,
-            "free_places": 12 if n == 0 else 4 + n % 5, "opening_hours": "周一至周五 8:30-17:00", "premises_area": Decimal("260"),
-            "contact_name": "负责人" + str(n), "contact_phone": f"0431-8888{n:04d}",
+            "free_places": 12 if n == 0 else 4 + n % 5, "opening_hours": hours, "premises_area": Decimal(area),
+            "contact_name": representative, "contact_phone": phone,
             "is_assessment_referral": n == 0, "grade": None, "description": ""}
 
 
@@ -107,14 +143,17 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
         import_divisions()
     credentials: list[tuple[str, str, str]] = []
     users: dict[str, User] = {}
-    for username, name, role, division in (*ACCOUNTS, DISABLED_ACCOUNT):
+    for n, (username, name, role, division, birth) in enumerate((*ACCOUNTS, DISABLED_ACCOUNT), start=1):
         existing = db.session.scalar(db.select(User).where(User.username == username))
         if existing is not None:
             users[username] = existing
             continue
         password = password_factory()
         users[username] = create_user(actor=None, username=username, password=password, roles=[role],
-                                      display_name=name, division_code=division)
+                                      display_name=name, division_code=division,
+                                      id_number=_id_number(100 + n, birth) if birth else None)
+        if username not in NOT_YET_SIGNED_IN:
+            accept_account_pledge(users[username], signer_name=name)
         if username == DISABLED_ACCOUNT[0]:
             set_user_active(users[username], actor=None, active=False)
         credentials.append((username, password, role.value))
@@ -137,8 +176,10 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
                                    reason_code="qualification_lapsed" if event == "revoke" else None)
 
     def register(name, county, n, username, password):
+        data = _institution_data(name, county, n)
         admin, inst = services.register_institution(username=username, password=password,
-                                                    admin_name=f"{name[:4]}管理员", data=_institution_data(name, county, n))
+                                                    admin_name=data["legal_representative"], data=data)
+        accept_account_pledge(admin, signer_name=admin.name)
         store_upload(FileStorage(io.BytesIO(_png()), filename="登记证书.png"), owner_type="institution",
                      owner_id=inst.id, kind="licence_scan", actor=admin, division_code=county)
         return admin, inst
@@ -147,22 +188,27 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
     password = password_factory()
     main_admin, main = register(MAIN_INSTITUTION, COUNTY, 0, "demo-institution-admin", password)
     credentials.append(("demo-institution-admin", password, Role.INSTITUTION_ADMIN.value))
+    services.add_licence(main, actor=main_admin, name="民办非企业单位登记证书", number=main.credit_code,
+                         issuer="长春市南关区民政局", valid_until=date(2029, 6, 30))
     walk(main, main_admin, ("submit", "county_approve", "city_confirm"))
     password = password_factory()
-    create_user(actor=None, username="demo-institution-staff", password=password, roles=[Role.INSTITUTION_STAFF],
-                display_name="阳光家园 孙丽", institution_id=main.id)
+    staff_name, _category, _position, staff_birth, *_rest = TALENTS[0]
+    staff = create_user(actor=None, username="demo-institution-staff", password=password,
+                        roles=[Role.INSTITUTION_STAFF], display_name=staff_name, institution_id=main.id,
+                        id_number=_id_number(1, staff_birth))
+    accept_account_pledge(staff, signer_name=staff_name)
     credentials.append(("demo-institution-staff", password, Role.INSTITUTION_STAFF.value))
 
     for n, (name, county, events) in enumerate(INSTITUTIONS, start=1):
         admin, inst = register(name, county, n, f"demo-inst-{n}", password_factory())
         walk(inst, admin, events)
 
-    for n, (name, category, events) in enumerate(TALENTS, start=1):
-        talent = services.create_talent(actor=main_admin, data={
-            "name": name, "id_number": _id_number(n, "19850615"), "category": category, "division_code": COUNTY,
-            "phone": f"1380431{n:04d}", "certificate_number": f"ZS2026{n:04d}" if category not in (
-                "direct_service", "volunteer", "referral_staff") else None,
-            "certificate_issuer": "吉林省卫生健康委员会", "certificate_valid_until": date(2029, 12, 31)})
+    for n, (name, category, position, birth, phone, certificate, events) in enumerate(TALENTS, start=1):
+        talent = services.create_talent(actor=main_admin, user=staff if name == staff_name else None, data={
+            "name": name, "id_number": _id_number(n, birth), "category": category, "division_code": COUNTY,
+            "phone": phone, "position": position, "certificate_number": certificate,
+            "certificate_issuer": CERTIFICATE_ISSUERS.get(category) if certificate else None,
+            "certificate_valid_until": date(2029, 12, 31) if certificate else None})
         walk(talent, main_admin, events)
         if category == "direct_service" and talent.state == ApprovalState.LISTED:
             # One meets the 20-hour rule, the other falls short (the shortfall list has someone on it).
@@ -185,22 +231,32 @@ def seed(password_factory) -> list[tuple[str, str, str]]:
     return credentials
 
 
-# applicant name, birth date, channel, the events that bring the case to its state (who acts is by event)
+# applicant name, birth date, channel, home address, mobile, the events that bring the case to its state (who
+# acts is by event). Real streets and 小区 of 南关区; made-up numbers.
 CASES = (
-    ("周一鸣", "19800312", "self", ()),
-    ("吴晓燕", "19760921", "medical", ("return",)),
-    ("郑国强", "19690105", "medical", ("reject",)),
-    ("王海涛", "19880717", "medical", ("register",)),
-    ("冯丽娟", "19910430", "other", ("register", "refer")),
-    ("陈建华", "19830614", "medical", ("register", "refer", "accept")),
-    ("褚晓明", "19950228", "medical", ("register", "refer", "accept", "assess")),
-    ("卫红梅", "19720808", "medical", ("register", "refer", "accept", "assess", "sign_agreement")),
-    ("蒋志强", "19870119", "medical", ("register", "refer", "accept", "assess", "sign_agreement", "review")),
-    ("沈玉兰", "19650402", "medical", ("register", "refer", "accept", "assess", "sign_agreement", "close")),
-    ("韩立新", "19790925", "medical", ("register", "refer", "accept", "assess", "sign_agreement", "close",
-                                     "follow_up", "follow_up")),
-    ("杨春花", "19840611", "self", ("register", "withdraw")),
-    ("朱小宝", None, "other", ("register",)),  # a minor: the guardian's consent; 儿童主任 helped
+    ("周一鸣", "19800312", "self", "长春市南关区民康路 312 号 桃源小区 3 栋 2 单元 501 室", "13843106275", ()),
+    ("吴晓燕", "19760921", "medical", "长春市南关区全安街 57 号 6 栋 1 单元 302 室", "15943012864", ("return",)),
+    ("郑国强", "19690105", "medical", "长春市南关区永吉街 128 号 2 单元 401 室", "13604413597", ("reject",)),
+    ("王海涛", "19880717", "medical", "长春市南关区曙光路 89 号 曙光小区 11 栋 3 单元 602 室", "18643079218",
+     ("register",)),
+    ("冯丽娟", "19910430", "other", "长春市南关区东岭南街 1466 号 东岭家园 5 栋 1 单元 201 室", "13756810942",
+     ("register", "refer")),
+    ("陈建华", "19830614", "medical", "长春市南关区南湖大路 2999 号 南湖新村 8 栋 4 单元 303 室", "13504320187",
+     ("register", "refer", "accept")),
+    ("褚晓明", "19950228", "medical", "长春市南关区亚泰大街 3017 号 2 栋 2 单元 1102 室", "18844153026",
+     ("register", "refer", "accept", "assess")),
+    ("卫红梅", "19720808", "medical", "长春市南关区西五马路 36 号 3 单元 502 室", "13159703468",
+     ("register", "refer", "accept", "assess", "sign_agreement")),
+    ("蒋志强", "19870119", "medical", "长春市南关区解放大路 2466 号 金色家园 4 栋 1 单元 701 室", "15643127705",
+     ("register", "refer", "accept", "assess", "sign_agreement", "review")),
+    ("沈玉兰", "19650402", "medical", "长春市南关区桃源路 219 号 1 栋 3 单元 101 室", "13596045813",
+     ("register", "refer", "accept", "assess", "sign_agreement", "close")),
+    ("韩立新", "19790925", "medical", "长春市南关区大马路 1598 号 4 单元 602 室", "18904317326",
+     ("register", "refer", "accept", "assess", "sign_agreement", "close", "follow_up", "follow_up")),
+    ("杨春花", "19840611", "self", "长春市南关区自由大路 5588 号 自由城 12 栋 2 单元 402 室", "13843012579",
+     ("register", "withdraw")),
+    ("朱小宝", None, "other", "长春市南关区幸福街 77 号 幸福里小区 2 栋 1 单元 301 室", "13904315528",
+     ("register",)),  # a minor: the guardian's consent and phone; 儿童主任 helped
 )
 
 
@@ -229,15 +285,15 @@ def _seed_cases(users, main_admin, main):
     }
     actor_of = {"register": officer, "return": officer, "reject": officer, "refer": officer, "withdraw": officer,
                 "accept": main_admin}
-    for n, (name, birth, channel, events) in enumerate(CASES, start=1):
+    for n, (name, birth, channel, address, phone, events) in enumerate(CASES, start=1):
         birth = birth or (today - timedelta(days=365 * 13)).strftime("%Y%m%d")
         creator = {"self": None, "medical": hospital, "other": community}[channel]
         case = cases.submit_application(actor=creator, data={
             "channel": channel, "name": name, "id_number": _id_number(200 + n, birth), "division_code": COUNTY,
-            "phone": f"1390431{n:04d}", "address": f"南关区幸福街 {n} 号", "needs": "出院后希望恢复生活自理和社交能力。",
+            "phone": phone, "address": address, "needs": "出院后希望恢复生活自理和社交能力。",
             "service_types": ["服药训练", "社交技能训练"], "assister_role": "儿童主任" if channel == "other" else "",
             "consent_signer": "guardian" if name == "朱小宝" else "applicant",
-            "guardian_name": "朱大海" if name == "朱小宝" else "", "guardian_phone": "13904310000" if name == "朱小宝" else "",
+            "guardian_name": "朱大海" if name == "朱小宝" else "", "guardian_phone": phone if name == "朱小宝" else "",
             "guardian_relation": "父亲" if name == "朱小宝" else "",
             "eligibility_group": "autism" if name == "朱小宝" else "depression" if channel == "self" else "severe_mental_disorder"})
         for event in events:
@@ -257,7 +313,7 @@ def seed_supervision() -> dict:
 
     today = today_in_china()
     applicants = [_id_number(200 + n, birth or (today - timedelta(days=365 * 13)).strftime("%Y%m%d"))
-                  for n, (_name, birth, _channel, _events) in enumerate(CASES, start=1)]
+                  for n, (_name, birth, *_rest) in enumerate(CASES, start=1)]
     never_reached = [_id_number(500 + n, f"19{60 + n}0101") for n in range(1, 9)]
     lists = {"health": applicants[3:10] + never_reached, "cdpf": applicants[5:8] + never_reached[:3]}
     county = db.session.scalar(db.select(User).where(User.username == "demo-county"))

@@ -27,6 +27,18 @@ class NotPermitted(DomainError):
     status, code = 403, "forbidden"
 
 
+class PledgeRequired(NotPermitted):
+    """The account has not accepted its 保密承诺书 yet (docs/domain.md#personal-data): on the web page
+    /me/pledge, or POST /api/v1/me/pledge."""
+
+    code = "pledge_required"
+
+    def __init__(self, message: str | None = None, fields: dict | None = None):
+        super().__init__(message or _("使用平台前，请先阅读并接受本账号的保密承诺书（网页 /me/pledge，"
+                                      "或 POST /api/v1/me/pledge）。"),
+                         fields)
+
+
 class Conflict(DomainError):
     status, code = 409, "conflict"
 

@@ -7,13 +7,14 @@ import itertools
 
 import pytest
 
-from referral.auth.models import User, UserRole
+from referral.auth.models import AccountPledge, User, UserRole
 from referral.auth.passwords import hash_password
 from referral.auth.permissions import Role
 from referral.extensions import db
+from referral.pledge_texts import PLEDGE_TEXT_VERSION
 from referral.registries.models import Institution
 
-__all__ = ["TEST_PASSWORD", "create_user", "create_institution", "dummy_user", "users_by_role", "INSTITUTION_COUNTY"]
+__all__ = ["TEST_PASSWORD", "accept_pledge", "create_user", "create_institution", "dummy_user", "users_by_role", "INSTITUTION_COUNTY"]
 
 TEST_PASSWORD = "correct horse battery"
 _HASH = None  # Argon2 is slow on purpose; hash the shared test password once per run.
@@ -39,15 +40,32 @@ def create_institution(app):
     return factory
 
 
+def accept_pledge(user) -> None:
+    """Record that ``user`` accepted the current 保密承诺书 (docs/domain.md#personal-data), as the page
+    /me/pledge would, unless it already has: the accounts the tests sign in with are past their first
+    sign-in. Written as a plain row (no audit entry), so tests that count audit entries are not disturbed.
+    The pledge tests (tests/auth/test_account_pledge.py) create accounts with ``pledged=False`` and go
+    through the real page."""
+    exists = db.session.scalar(db.select(AccountPledge.id).where(
+        AccountPledge.user_id == user.id, AccountPledge.text_version == PLEDGE_TEXT_VERSION).limit(1))
+    if exists is None:
+        db.session.add(AccountPledge(user_id=user.id, text_version=PLEDGE_TEXT_VERSION,
+                                     signer_name=user.display_name or user.username))
+        db.session.commit()
+
+
 @pytest.fixture
 def create_user(app):
-    def factory(*roles, username=None, division=None, institution=None, active=True, display_name="测试用户"):
+    def factory(*roles, username=None, division=None, institution=None, active=True, display_name="测试用户",
+                pledged=True, id_number=None):
         user = User(username=username or f"user{next(_counter)}", display_name=display_name,
                     password_hash=_password_hash(), division_code=division, active=active,
-                    institution_id=institution.id if institution is not None else None)
+                    institution_id=institution.id if institution is not None else None, id_number=id_number)
         user.role_rows = [UserRole(role=Role(r)) for r in roles]
         db.session.add(user)
         db.session.commit()
+        if pledged:
+            accept_pledge(user)
         return user
 
     return factory

@@ -28,8 +28,14 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client, user) -> None:
-    """Sign a test client in as ``user`` without the form (one test uses the real form)."""
+def login(client, user, *, pledged: bool = True) -> None:
+    """Sign a test client in as ``user`` without the form (one test uses the real form). The account is
+    taken as past its first sign-in: its 保密承诺书 is recorded as accepted unless ``pledged=False``
+    (tests/factories.py: accept_pledge; the pledge tests go through the real page)."""
+    if pledged:
+        from tests.factories import accept_pledge
+
+        accept_pledge(user)
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
@@ -46,8 +52,11 @@ def bearer(who) -> dict:
     issued to them here (committed, so the request sees it)."""
     if not isinstance(who, str):
         from referral.auth.services import issue_token
+        from tests.factories import accept_pledge
 
-        who, _row = issue_token(db.session.merge(who))
+        user = db.session.merge(who)
+        accept_pledge(user)  # past its first sign-in, as in login()
+        who, _row = issue_token(user)
         db.session.commit()
     return {"Authorization": f"Bearer {who}"}
 

@@ -17,6 +17,8 @@ ADMIN = {Role.SYSADMIN}
 MATRIX = [
     ("GET", "/", ALL, 200, None),
     ("GET", "/account/password", ALL, 200, None),
+    ("GET", "/account", ALL, 200, None),
+    ("GET", "/me/pledge", ALL, 200, None),
     ("GET", "/users/", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/{target}", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/new", ADMIN, 200, 403),
@@ -37,6 +39,8 @@ API_MATRIX = [
     ("GET", "/api/v1/calendar/2027", ALL, 200, None),
     ("GET", "/api/v1/users/{target}", ADMIN | OFFICIALS, 200, 403),
     ("POST", "/api/v1/users", ADMIN | {Role.INSTITUTION_ADMIN}, 400, 403),  # no body: past the role check
+    ("GET", "/api/v1/me/pledge", ALL, 200, None),
+    ("POST", "/api/v1/me/pledge", ALL, 400, None),  # no body: past the account check
     ("DELETE", "/api/v1/tokens/current", ALL, 204, None),
 ]
 

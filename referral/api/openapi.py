@@ -16,7 +16,8 @@ from referral.api.spec import (
     path_parameters,
 )
 
-_ERROR_TEXT = {400: "请求格式不正确", 401: "未提供或无效的令牌", 403: "角色无权执行此操作",
+_ERROR_TEXT = {400: "请求格式不正确", 401: "未提供或无效的令牌",
+               403: "角色无权执行此操作；或账号尚未接受保密承诺书（error.code 为 pledge_required：先接受 POST /api/v1/me/pledge）",
                404: "不存在或不在您的管辖范围内", 409: "当前状态不允许，或对象已被他人修改",
                422: "字段校验失败（见 error.fields）", 429: "尝试次数过多"}
 
@@ -45,7 +46,7 @@ def build_document() -> dict:
         error_codes = set(op.errors)
         if op.auth:
             error_codes |= {401}
-        if op.permission is not None:
+        if op.permission is not None or (op.auth and op.pledge):
             error_codes |= {403}
         if op.body is not None:
             error_codes |= {400, 422}

@@ -33,7 +33,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from referral.api import bp
 from referral.api.auth import api_user
-from referral.errors import DomainError, NotPermitted, ValidationFailed
+from referral.auth.policies import must_accept_pledge
+from referral.errors import DomainError, NotPermitted, PledgeRequired, ValidationFailed
 from referral.extensions import db
 
 ERROR_SCHEMA = {
@@ -61,6 +62,7 @@ class Operation:
     permission: object | None
     description: str = ""
     errors: tuple = field(default_factory=tuple)
+    pledge: bool = True  # the caller's account must have accepted its 保密承诺书 (else 403 pledge_required)
 
 
 OPERATIONS: list[Operation] = []
@@ -78,16 +80,20 @@ class BadRequest(DomainError):
 
 
 def operation(rule: str, method: str, *, summary: str, tag: str, responses: dict, body=None, query=None,
-              auth: bool = True, permission=None, description: str = "", errors=()):
+              auth: bool = True, permission=None, description: str = "", errors=(), pledge: bool = True):
     """Register an API view. The view receives ``user`` (when ``auth``), ``data`` (a validated
     ``body`` form), ``query`` (a validated ``query`` form) and the path parameters; it returns
-    ``(payload, status)``, a payload (200), or a ``Response``."""
+    ``(payload, status)``, a payload (200), or a ``Response``. An account that must still accept its
+    保密承诺书 gets 403 ``pledge_required`` (docs/domain.md#personal-data), except where ``pledge=False``
+    (who am I, the pledge itself, revoking one's token)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(**kwargs):
             if auth:
                 user = api_user()
+                if pledge and must_accept_pledge(user):
+                    raise PledgeRequired()
                 if permission is not None and not user.has_permission(permission):
                     raise NotPermitted()
                 kwargs["user"] = user
@@ -105,7 +111,7 @@ def operation(rule: str, method: str, *, summary: str, tag: str, responses: dict
         endpoint = f"{view.__module__.split('.')[-2]}_{view.__name__}"
         bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
         OPERATIONS.append(Operation(rule, method, endpoint, summary, tag, body, query, responses, auth,
-                                    permission, description, tuple(errors)))
+                                    permission, description, tuple(errors), pledge))
         return wrapped
 
     return decorator

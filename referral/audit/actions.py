@@ -22,7 +22,7 @@ NAMED_ACTIONS = {
     "auth.login": N_("登录"), "auth.login_failed": N_("登录失败"), "auth.logout": N_("退出登录"),
     "auth.password_change": N_("修改密码"), "token.create": N_("签发接口令牌"), "token.revoke": N_("吊销接口令牌"),
     "user.create": N_("建立账号"), "user.update": N_("修改账号"), "user.enable": N_("启用账号"),
-    "user.disable": N_("停用账号"),
+    "user.disable": N_("停用账号"), "user.update_own": N_("修改本人账号信息"), "user.pledge": N_("接受保密承诺书"),
     "case.apply": N_("个案：提出申请"), "case.reveal_identity": N_("个案：查看完整身份信息"),
     "case.service_record": N_("个案：记录服务"),
     "institution.create": N_("服务机构：建立登记"), "institution.update": N_("服务机构：修改信息"),

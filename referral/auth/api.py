@@ -5,13 +5,22 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
-from forms.auth import TokenForm
+from forms.auth import ApiPledgeForm, TokenForm
 from referral.api.spec import operation
 from referral.auth import throttle
-from referral.auth.presenters import USER_SCHEMA, user_json
-from referral.auth.services import authenticate, issue_token, note_login, note_login_failure, revoke_token
+from referral.auth.presenters import USER_SCHEMA, pledge_json, user_json
+from referral.auth.services import (
+    accept_account_pledge,
+    authenticate,
+    issue_token,
+    latest_account_pledge,
+    note_login,
+    note_login_failure,
+    revoke_token,
+)
 from referral.errors import TooManyAttempts, Unauthorized
 from referral.extensions import db
+from referral.pledge_texts import CONFIDENTIALITY, pledge_text
 
 TOKEN_SCHEMA = {
     "type": "object", "required": ["token", "expires_at"],
@@ -40,12 +49,48 @@ def create_token(data):
 
 
 @operation("/tokens/current", "DELETE", summary="吊销当前请求所用的令牌", tag="auth",
-           responses={204: ("已吊销", None)})
+           responses={204: ("已吊销", None)}, pledge=False)
 def revoke_current_token(user):
     revoke_token(g.api_token, actor=user)
     return "", 204
 
 
-@operation("/me", "GET", summary="当前用户、角色与管辖范围", tag="auth", responses={200: ("当前用户", USER_SCHEMA)})
+@operation("/me", "GET", summary="当前用户、角色与管辖范围", tag="auth", responses={200: ("当前用户", USER_SCHEMA)},
+           pledge=False, description="pledge.required 为 true 时，本账号须先接受保密承诺书（网页 /me/pledge 或 "
+                                     "POST /api/v1/me/pledge）；"
+                                     "在此之前其他接口答 403（error.code 为 pledge_required）。")
 def me(user):
     return user_json(user)
+
+
+PLEDGE_SCHEMA = {
+    "type": "object", "required": ["text_version", "preamble", "clauses", "closing", "required", "accepted_version"],
+    "properties": {"text_version": {"type": "string"}, "preamble": {"type": "string"},
+                   "clauses": {"type": "array", "items": {"type": "string"}}, "closing": {"type": "string"},
+                   "required": {"type": "boolean"}, "accepted_version": {"type": ["string", "null"]},
+                   "accepted_at": {"type": ["string", "null"], "format": "date-time"},
+                   "signer_name": {"type": ["string", "null"]}},
+}
+
+
+def _pledge_answer(user) -> dict:
+    text = pledge_text(CONFIDENTIALITY)
+    accepted = latest_account_pledge(user)
+    return {**pledge_json(user), "preamble": text["preamble"], "clauses": list(text["clauses"]),
+            "closing": text["closing"], "signer_name": accepted.signer_name if accepted else None}
+
+
+@operation("/me/pledge", "GET", summary="本账号的保密承诺书：现行文本与接受情况", tag="auth", pledge=False,
+           responses={200: ("保密承诺书", PLEDGE_SCHEMA)},
+           description="文本与网页 /me/pledge 和打印的保密承诺书相同（docs/domain.md#personal-data）。")
+def my_pledge(user):
+    return _pledge_answer(user)
+
+
+@operation("/me/pledge", "POST", summary="接受本账号的保密承诺书（现行文本版本）", tag="auth", pledge=False,
+           body=ApiPledgeForm, responses={201: ("已接受", PLEDGE_SCHEMA)},
+           description="{\"accept\": true, \"signer_name\": \"姓名\"}：与网页 /me/pledge 相同，记录文本版本、时间和承诺人姓名。"
+                       "接受之前，除 GET /me、GET|POST /me/pledge 和吊销令牌外的接口答 403 pledge_required。")
+def accept_my_pledge(user, data):
+    accept_account_pledge(user, signer_name=data.signer_name.data)
+    return _pledge_answer(user), 201

@@ -25,6 +25,9 @@ class User(TimestampMixin, UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     # Where e-mail copies of notifications go, when SMTP is configured (referral/notifications/tasks.py).
     email: Mapped[str | None] = mapped_column(String(254))
+    # 身份证号, optional: printed in full on the account's own 保密承诺书, masked wherever it is shown
+    # (docs/domain.md#personal-data). Checked by forms/fields.py: IdNumber.
+    id_number: Mapped[str | None] = mapped_column(String(18))
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
     division_code: Mapped[str | None] = mapped_column(
@@ -101,3 +104,19 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class AccountPledge(db.Model):
+    """An account's own 保密承诺书, accepted on screen at its first sign-in (docs/domain.md#personal-data):
+    the text version accepted, the name typed as the signature, when. Append-only: accepting a new text
+    version adds a row. Kept here rather than in the registries' ``pledges`` table because accounts come
+    before registry entries (auth may not import registries: docs/architecture.md#layout)."""
+
+    __tablename__ = "account_pledges"
+    __table_args__ = (Index("ix_account_pledges_user_signed", "user_id", "signed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    text_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    signer_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

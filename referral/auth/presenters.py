@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from referral.scoping import scope_of
 
+
+def mask_id_number(value: str | None) -> str | None:
+    """最小必要: 110105********002X — enough to tell people apart, not enough to use."""
+    if not value:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
 USER_SCHEMA = {
     "type": "object",
     "required": ["id", "username", "display_name", "active", "roles", "division", "institution_id", "scope",
@@ -22,6 +30,15 @@ USER_SCHEMA = {
             "division_prefixes": {"type": "array", "items": {"type": "string"}},
             "institution_ids": {"type": "array", "items": {"type": "integer"}}}},
         "version": {"type": "integer"},
+        "email": {"type": ["string", "null"]},
+        "id_number": {"type": ["string", "null"], "description": "身份证号，脱敏（110105********002X）"},
+        "pledge": {"type": "object", "description": "本账号的保密承诺书：required 为 true 时，除 GET /me、/me/pledge 外的"
+                                                     "接口答 403 pledge_required，须先在网页 /me/pledge 或 "
+                                                     "POST /me/pledge 接受",
+                   "properties": {"required": {"type": "boolean"},
+                                  "text_version": {"type": ["string", "null"]},
+                                  "accepted_version": {"type": ["string", "null"]},
+                                  "accepted_at": {"type": ["string", "null"], "format": "date-time"}}},
     },
 }
 
@@ -41,4 +58,18 @@ def user_json(user) -> dict:
         "scope": {"national": scope.national, "division_prefixes": sorted(scope.prefixes),
                   "institution_ids": sorted(scope.institution_ids)},
         "version": user.version,
+        "email": user.email,
+        "id_number": mask_id_number(user.id_number),
+        "pledge": pledge_json(user),
     }
+
+
+def pledge_json(user) -> dict:
+    from referral.auth.policies import must_accept_pledge
+    from referral.auth.services import latest_account_pledge
+    from referral.pledge_texts import PLEDGE_TEXT_VERSION
+
+    accepted = latest_account_pledge(user)
+    return {"required": must_accept_pledge(user), "text_version": PLEDGE_TEXT_VERSION,
+            "accepted_version": accepted.text_version if accepted else None,
+            "accepted_at": accepted.signed_at.isoformat() if accepted else None}

@@ -12,13 +12,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from referral.audit.services import record
-from referral.auth.models import ApiToken, User, UserRole, new_nonce
+from referral.auth.models import AccountPledge, ApiToken, User, UserRole, new_nonce
 from referral.auth.passwords import hash_password, needs_rehash, verify_password
 from referral.auth.permissions import ROLE_SCOPE, Role, ScopeKind
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
+from referral.pledge_texts import PLEDGE_TEXT_VERSION
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -81,7 +82,9 @@ def check_role_scope(roles, division_code: str | None, institution_id: int | Non
 
 
 def _snapshot(user: User) -> dict:
+    # The audit log keeps whether a 身份证号 is on file, never the number (docs/domain.md#personal-data).
     return {"username": user.username, "display_name": user.display_name, "email": user.email, "active": user.active,
+            "id_number": bool(user.id_number),
             "roles": sorted(r.value for r in user.roles), "division": user.division_code,
             "institution": user.institution_id}
 
@@ -93,7 +96,7 @@ def _audit_division(user: User) -> str | None:
 
 
 def create_user(*, actor, username: str, password: str, roles, division_code=None, institution_id=None,
-                display_name: str = "", email: str | None = None) -> User:
+                display_name: str = "", email: str | None = None, id_number: str | None = None) -> User:
     username = normalise_username(username)
     errors = check_role_scope(roles, division_code, institution_id)
     if not username:
@@ -105,7 +108,7 @@ def create_user(*, actor, username: str, password: str, roles, division_code=Non
     if errors:
         raise ValidationFailed(fields=errors)
     user = User(username=username, display_name=display_name or "", email=(email or "").strip() or None,
-                password_hash=hash_password(password),
+                id_number=(id_number or "").strip().upper() or None, password_hash=hash_password(password),
                 division_code=division_code or None, institution_id=institution_id,
                 password_changed_at=utcnow())
     user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
@@ -117,8 +120,12 @@ def create_user(*, actor, username: str, password: str, roles, division_code=Non
     return user
 
 
+#: ``update_user(id_number=KEEP)``: the edit forms never show the full number, so an empty field keeps it.
+KEEP = object()
+
+
 def update_user(user: User, *, actor, roles, division_code, institution_id, display_name,
-                email: str | None = None) -> User:
+                email: str | None = None, id_number=KEEP) -> User:
     errors = check_role_scope(roles, division_code, institution_id)
     if actor is not None and actor.id == user.id and Role.SYSADMIN in user.roles and Role.SYSADMIN not in set(map(Role, roles)):
         errors.setdefault("roles", []).append(_("不能取消自己的系统管理员角色。"))
@@ -132,6 +139,8 @@ def update_user(user: User, *, actor, roles, division_code, institution_id, disp
     user.institution_id = institution_id
     user.display_name = display_name or ""
     user.email = (email or "").strip() or None
+    if id_number is not KEEP:
+        user.id_number = (id_number or "").strip().upper() or None
     if before["roles"] != sorted(r.value for r in wanted) or before["division"] != user.division_code \
             or before["institution"] != user.institution_id:
         user.session_nonce = new_nonce()  # a changed scope takes effect at once, not at next login
@@ -140,6 +149,49 @@ def update_user(user: User, *, actor, roles, division_code, institution_id, disp
            before=before, after=_snapshot(user))
     db.session.flush()
     return user
+
+
+def update_own_account(user: User, *, display_name: str, email: str | None, id_number=KEEP) -> User:
+    """我的账号: the account's own name, e-mail and 身份证号 — never its roles or scope, which the sysadmin
+    sets (docs/domain.md#roles)."""
+    before = _snapshot(user)
+    user.display_name = (display_name or "").strip()
+    user.email = (email or "").strip() or None
+    if id_number is not KEEP:
+        user.id_number = (id_number or "").strip().upper() or None
+    db.session.flush()
+    record("user.update_own", "user", user.id, actor=user, division_code=_audit_division(user),
+           before=before, after=_snapshot(user))
+    db.session.flush()
+    return user
+
+
+# --- the account's own 保密承诺书 (docs/domain.md#personal-data) ------------------------------------------------
+
+def latest_account_pledge(user) -> AccountPledge | None:
+    return db.session.scalar(select(AccountPledge).where(AccountPledge.user_id == user.id)
+                             .order_by(AccountPledge.signed_at.desc(), AccountPledge.id.desc()).limit(1))
+
+
+def has_accepted_current_pledge(user) -> bool:
+    return db.session.scalar(select(AccountPledge.id).where(
+        AccountPledge.user_id == user.id, AccountPledge.text_version == PLEDGE_TEXT_VERSION).limit(1)) is not None
+
+
+def accept_account_pledge(user: User, *, signer_name: str) -> AccountPledge:
+    """The account accepts the current text, signing with its name typed (as the registry pledges are
+    signed): recorded with the text version, and audited."""
+    signer_name = (signer_name or "").strip()
+    if not signer_name:
+        raise ValidationFailed(fields={"signer_name": [_("请填写承诺人姓名。")]})
+    pledge = AccountPledge(user_id=user.id, text_version=PLEDGE_TEXT_VERSION, signer_name=signer_name,
+                           signed_at=utcnow())
+    db.session.add(pledge)
+    db.session.flush()
+    record("user.pledge", "user", user.id, actor=user, division_code=_audit_division(user),
+           text_version=PLEDGE_TEXT_VERSION, signer_name=signer_name)
+    db.session.flush()
+    return pledge
 
 
 def set_user_active(user: User, *, actor, active: bool) -> User:

@@ -1,9 +1,9 @@
 """T1 保密承诺书 and T2 服务承诺书 (docs/domain.md#documents; fields: T1, T2, inferred): plain-data snapshots.
 
-The clauses are the text the signer accepted on screen when submitting a registry entry
-(``templates/registries/_pledges.html``, recorded as a ``Pledge`` with ``PLEDGE_TEXT_VERSION``). That page
-keeps its wording in the template, so :data:`PLEDGE_CLAUSES` quotes it word for word, by text version; both
-should come from one place (see the test that compares them). A recorded acceptance prints who accepted and
+The clauses are the text the signer accepted on screen: on submitting a registry entry
+(``templates/registries/_pledges.html``, recorded as a ``Pledge``) or, for one's own account, at the first
+sign-in (``templates/auth/pledge.html``, recorded as an ``AccountPledge``), each with its text version. Pages
+and PDFs read the one definition in referral/pledge_texts.py. A recorded acceptance prints who accepted and
 when, and the clauses of the version that was accepted.
 
 T1 is signed by a talent, an institution, or a user account that sees personal data (docs/domain.md#documents). Their
@@ -16,45 +16,16 @@ from datetime import date
 
 from sqlalchemy import select
 
-from referral.auth.models import User, UserRole
+from referral.auth.models import AccountPledge, User, UserRole
 from referral.auth.permissions import Role
+from referral.auth.services import latest_account_pledge
 from referral.divisions.models import Division
 from referral.documents.context import format_datetime, head
 from referral.extensions import db
+
+# The texts themselves: one definition, shown on screen and printed here.
+from referral.pledge_texts import CLOSING, CONFIDENTIALITY, PLEDGE_CLAUSES, PLEDGE_TEXT_VERSION, PREAMBLES, SERVICE
 from referral.registries.models import Institution, LegalForm, Pledge, PledgeKind, Talent, TalentCategory
-from referral.registries.services import PLEDGE_TEXT_VERSION
-
-CONFIDENTIALITY = "confidentiality_pledge"
-SERVICE = "service_pledge"
-
-#: The clauses accepted on screen, by text version (``Pledge.text_version``). Word for word the texts of
-#: templates/registries/_pledges.html; a new wording is a new version, added here, never an edit.
-PLEDGE_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
-    "2026-1": {
-        SERVICE: (
-            "本机构提交的登记材料真实、准确、完整。",
-            "接受精康转介平台的转介，按照《精神障碍社区康复服务资源共享与转介管理办法》和服务规范提供服务。",
-            "保持与服务规模相适应的人员和场地条件，保障服务对象的权益和安全。",
-            "发生重大事件及时报告，接受民政部门的监督、抽查和考核评估。",
-            "违反承诺的，接受移出服务机构库等处理。",
-        ),
-        CONFIDENTIALITY: (
-            "对服务对象的姓名、肖像、住址、工作单位、病历资料以及其他可能推断出其身份的信息予以保密。",
-            "平台数据只用于转介和服务，不复制、不导出、不拍摄、不向第三方提供。",
-            "妥善保管账号和密码，不转借他人使用。",
-            "离岗后仍履行保密义务；违反承诺的，依法承担责任。",
-        ),
-    },
-}
-
-PREAMBLES = {
-    CONFIDENTIALITY: "为保护精神障碍社区康复服务对象的个人信息和隐私，依据《中华人民共和国精神卫生法》"
-                     "《中华人民共和国个人信息保护法》和《精神障碍社区康复服务资源共享与转介管理办法》，"
-                     "承诺人在参与转介服务、使用精康转介平台期间，郑重承诺如下：",
-    SERVICE: "本机构申请加入精神障碍社区康复服务机构库，承接精康转介平台转介的服务对象，"
-             "依据《精神障碍社区康复服务资源共享与转介管理办法》，郑重承诺如下：",
-}
-CLOSING = "特此承诺。"
 
 # Plain Chinese labels (the documents are Chinese forms, never translated).
 TALENT_CATEGORY_LABELS = TalentCategory.labels()
@@ -71,20 +42,15 @@ def numbered(clauses) -> list[dict]:
     return [{"no": _NUMERALS[i], "text": text} for i, text in enumerate(clauses)]
 
 
-def _latest_pledge(kind: PledgeKind, *, institution_id: int | None = None, talent_id: int | None = None,
-                   user_id: int | None = None) -> Pledge | None:
-    """The latest acceptance of ``kind`` by an institution, a talent, or the account's own talent entry."""
-    if institution_id is not None:
-        owner = Pledge.institution_id == institution_id
-    elif talent_id is not None:
-        owner = Pledge.talent_id == talent_id
-    else:
-        owner = Pledge.talent_id.in_(select(Talent.id).where(Talent.user_id == user_id))
+def _latest_pledge(kind: PledgeKind, *, institution_id: int | None = None,
+                   talent_id: int | None = None) -> Pledge | None:
+    """The latest acceptance of ``kind`` by an institution or a talent entry."""
+    owner = Pledge.institution_id == institution_id if institution_id is not None else Pledge.talent_id == talent_id
     return db.session.scalar(select(Pledge).where(owner, Pledge.kind == kind)
                              .order_by(Pledge.signed_at.desc(), Pledge.id.desc()).limit(1))
 
 
-def _clauses_and_acceptance(code: str, pledge: Pledge | None) -> dict:
+def _clauses_and_acceptance(code: str, pledge: Pledge | AccountPledge | None) -> dict:
     """The clauses to print and the online acceptance on record: the accepted version's text if there is
     one, else the current text. A recorded version whose text is not here cannot be printed faithfully:
     that is an error, not a reason to print another text under the signer's name."""
@@ -123,6 +89,7 @@ def _talent_subject(talent: Talent) -> dict:
     return {"kind": "talent", "name_label": "承诺人", "name": talent.name,
             "id_label": "身份证号", "id_number": talent.id_number,
             "role_label": "人员类别", "role": TALENT_CATEGORY_LABELS[TalentCategory(talent.category)],
+            "position_label": "职务", "position": talent.position or "",
             "region": _division_name(talent.division, talent.division_code),
             "institution": employers, "account": user.username if user is not None else ""}
 
@@ -130,7 +97,7 @@ def _talent_subject(talent: Talent) -> dict:
 def _institution_subject(inst: Institution) -> dict:
     return {"kind": "institution", "name_label": "承诺单位", "name": inst.name,
             "id_label": "统一社会信用代码", "id_number": inst.credit_code or "",
-            "role_label": "承诺主体", "role": "机构",
+            "role_label": "承诺主体", "role": "机构", "position_label": "", "position": "",
             "region": _division_name(inst.division, inst.division_code),
             "institution": NOT_APPLICABLE, "account": _institution_accounts(inst.id)}
 
@@ -140,10 +107,14 @@ def _user_subject(user: User) -> dict:
     division = user.division
     if division is None and user.institution is not None:  # institution roles are anchored to the institution
         division = user.institution.division
+    # The account's own talent entry, if it has one, says its 职务.
+    talent = db.session.scalar(select(Talent).where(Talent.user_id == user.id).order_by(Talent.id.desc()).limit(1))
     return {"kind": "user", "name_label": "承诺人", "name": user.name,
-            # No 身份证号 is kept for accounts: a line to fill in by hand.
-            "id_label": "身份证号", "id_number": "",
+            # In full, as on any signed paper pledge: only the account itself issues its own (policies.can_issue).
+            # Without a number on file, a line to fill in by hand.
+            "id_label": "身份证号", "id_number": user.id_number or "",
             "role_label": "岗位／角色", "role": roles,
+            "position_label": "职务", "position": talent.position if talent is not None else "",
             "region": _division_name(division, user.division_code),
             "institution": user.institution.name if user.institution is not None else "",
             "account": user.username}
@@ -172,8 +143,8 @@ def confidentiality_pledge_context(subject: Talent | Institution | User, *, issu
         pledge = _latest_pledge(PledgeKind.CONFIDENTIALITY, institution_id=subject.id)
     elif isinstance(subject, User):
         who, prefix = _user_subject(subject), "U"
-        # Pledge rows belong to registry entries: an account has one only through its own talent entry.
-        pledge = _latest_pledge(PledgeKind.CONFIDENTIALITY, user_id=subject.id)
+        # The account's own acceptance at sign-in (referral/auth/models.py: AccountPledge).
+        pledge = latest_account_pledge(subject)
     else:
         raise TypeError(f"no confidentiality pledge for a {type(subject).__name__}")
     # The kind letter keeps a talent's and an institution's pledge numbers apart (their ids overlap).
@@ -192,7 +163,8 @@ def blank_confidentiality_pledge() -> dict:
         **head(CONFIDENTIALITY, blank=True),
         "subject": {"kind": "", "name_label": "承诺人／承诺单位", "name": "",
                     "id_label": "身份证号／统一社会信用代码", "id_number": "",
-                    "role_label": "岗位／人员类别", "role": "", "region": "", "institution": "", "account": ""},
+                    "role_label": "岗位／人员类别", "role": "", "position_label": "职务", "position": "",
+                    "region": "", "institution": "", "account": ""},
         **_clauses_and_acceptance(CONFIDENTIALITY, None),
         **_signature(""),
     }

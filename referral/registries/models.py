@@ -175,6 +175,8 @@ class Talent(RegistryEntryMixin, TimestampMixin, db.Model):
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False,
                                                index=True)
     phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    # 职务 (e.g. 康复部主任, 社工): free text, printed on the talent's documents; "" when not given.
+    position: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")
     certificate_number: Mapped[str | None] = mapped_column(String(64))
     certificate_issuer: Mapped[str | None] = mapped_column(String(100))
     certificate_valid_until: Mapped[date | None] = mapped_column(Date)

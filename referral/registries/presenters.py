@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from referral.auth.presenters import mask_id_number  # noqa: F401  (one masking rule; re-exported here)
 from referral.calendar import today_in_china, working_days_between
 
 _CLOCK = {"due_date": {"type": ["string", "null"], "format": "date"},
@@ -36,17 +37,11 @@ TALENT_SCHEMA = {
         **_COMMON,
         "name": {"type": "string"}, "id_number": {"type": "string", "description": "masked: 110105********002X"},
         "category": {"type": "string"}, "division": {"type": "string"},
+        "position": {"type": "string", "description": "职务"},
         "certificate": {"type": "object"}, "institution_id": {"type": ["integer", "null"]},
         "institution_ids": {"type": "array", "items": {"type": "integer"}},
     },
 }
-
-
-def mask_id_number(value: str | None) -> str | None:
-    """最小必要: 110105********002X — enough to tell people apart, not enough to use."""
-    if not value:
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def clock(entry) -> dict:
@@ -78,6 +73,7 @@ def talent_json(talent, *, reveal: bool = False) -> dict:
         "id": talent.id, "state": str(talent.state), "version": talent.version, **clock(talent),
         "name": talent.name, "id_number": talent.id_number if reveal else mask_id_number(talent.id_number),
         "category": str(talent.category), "division": talent.division_code, "phone": talent.phone,
+        "position": talent.position or "",
         "certificate": {"number": talent.certificate_number, "issuer": talent.certificate_issuer,
                         "valid_until": talent.certificate_valid_until.isoformat()
                         if talent.certificate_valid_until else None},

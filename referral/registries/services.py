@@ -20,6 +20,7 @@ from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_er
 from referral.extensions import db
 from referral.models import utcnow
 from referral.notifications import services as notifications
+from referral.pledge_texts import PLEDGE_TEXT_VERSION  # re-exported: the version a submit records
 from referral.registries import policies
 from referral.registries.models import (
     ApprovalDecision,
@@ -40,7 +41,6 @@ from workflows.approval import DECISION_LEVEL, ApprovalFlow, ApprovalState, Exit
 from workflows.change_request import ChangeFlow, ChangeParty, fire_change
 from workflows.engine import ActionRefused
 
-PLEDGE_TEXT_VERSION = "2026-1"
 # Key fields of a listed institution: changing them needs a county re-check (docs/domain.md#change-requests).
 KEY_FIELDS = ("name", "address", "division_code", "service_area", "legal_representative")
 EDITABLE_STATES = (ApprovalState.DRAFT, ApprovalState.RETURNED)
@@ -68,7 +68,8 @@ def _snapshot(entry) -> dict:
         data["service_area"], data["service_types"] = entry.service_area, entry.service_types
     else:
         data = {"name": entry.name, "category": entry.category, "division_code": entry.division_code,
-                "certificate_number": entry.certificate_number, "institution_ids": entry.institution_ids}
+                "position": entry.position, "certificate_number": entry.certificate_number,
+                "institution_ids": entry.institution_ids}
     return {k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in data.items()}
 
 
@@ -306,7 +307,7 @@ def _validate_talent(data: dict, *, current: Talent | None = None):
         raise ValidationFailed(fields=errors)
 
 
-TALENT_FIELDS = ("name", "id_number", "category", "division_code", "phone", "certificate_number",
+TALENT_FIELDS = ("name", "id_number", "category", "division_code", "phone", "position", "certificate_number",
                  "certificate_issuer", "certificate_valid_until")
 
 

@@ -348,7 +348,7 @@ def edit_talent(talent_id: int):
     if not policies.can_edit_entry(current_user, talent):
         raise NotPermitted()
     form = TalentForm(data={"name": talent.name, "id_number": talent.id_number, "category": talent.category,
-                            "division": talent.division_code, "phone": talent.phone,
+                            "division": talent.division_code, "phone": talent.phone, "position": talent.position,
                             "certificate": {"number": talent.certificate_number, "issuer": talent.certificate_issuer,
                                             "valid_until": talent.certificate_valid_until}}
                       if request.method == "GET" else None)

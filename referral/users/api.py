@@ -27,5 +27,5 @@ def create_user(user, data):
     account = services.create_account(
         actor=user, username=data.username.data, password=data.password.data, name=data.name.data,
         roles=data.roles.data, division_code=data.division.data or None, institution_id=data.institution_id.data,
-        email=data.email.data or None)
+        email=data.email.data or None, id_number=data.id_number.data or None)
     return user_json(account), 201

@@ -28,7 +28,7 @@ def _renamed(exc: ValidationFailed) -> ValidationFailed:
 
 
 def create_account(*, actor, username: str, password: str, name: str, roles, division_code: str | None = None,
-                   institution_id: int | None = None, email: str | None = None) -> User:
+                   institution_id: int | None = None, email: str | None = None, id_number: str | None = None) -> User:
     """POST /api/v1/users and the staff page. An institution admin's account goes to its own institution
     (``institution_id`` may be left out) and has only the roles ``can_create_role`` allows."""
     if not (policies.is_sysadmin(actor) or policies.can_manage_staff(actor)):
@@ -49,7 +49,7 @@ def create_account(*, actor, username: str, password: str, name: str, roles, div
     try:
         return create_user(actor=actor, username=username, password=password, roles=roles,
                            division_code=division_code or None, institution_id=institution_id, display_name=name,
-                           email=email)
+                           email=email, id_number=id_number)
     except ValidationFailed as exc:
         raise _renamed(exc) from exc
 
@@ -73,8 +73,9 @@ def create_staff(*, actor, username: str, password: str | None, name: str, talen
     if not policies.can_manage_staff(actor):
         raise NotPermitted()
     generated = None if password else generate_password()
+    # The talent entry's 身份证号 is the account holder's own: it prints on the account's 保密承诺书 too.
     account = create_account(actor=actor, username=username, password=password or generated, name=name,
-                             roles=roles)
+                             roles=roles, id_number=talent.get("id_number"))
     entry = create_talent(actor=actor, user=account, data={
         **talent, "name": name, "division_code": actor.institution.division_code})
     return StaffCreated(account, entry, generated)

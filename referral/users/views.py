@@ -4,11 +4,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from forms.auth import id_number_change
 from forms.fields import coded
 from forms.users import StaffCreateForm, UserCreateForm, UserEditForm
 from referral.auth.models import User
 from referral.auth.permissions import Permission, Role, permission_required
-from referral.auth.services import create_user, update_user
+from referral.auth.services import KEEP, create_user, update_user
 from referral.errors import NotPermitted
 from referral.scoping import one_visible_or_404, scope_of
 from referral.users import bp, policies, services
@@ -56,7 +57,7 @@ def create():
     run = run_form(form, lambda: create_user(
         actor=current_user, username=form.username.data, password=form.password.data, roles=form.roles.data,
         division_code=form.division.data or None, institution_id=form.institution.data,
-        display_name=form.display_name.data, email=form.email.data))
+        display_name=form.display_name.data, email=form.email.data, id_number=form.id_number.data or None))
     if run.done:
         flash(_("已创建账号 %(u)s。", u=run.result.username), "success")
         return redirect(url_for("users.detail", user_id=run.result.id))
@@ -73,7 +74,8 @@ def edit(user_id: int):
     form.institution.choices = [("", "—"), *institution_choices()]
     run = run_form(form, lambda: update_user(
         user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
-        institution_id=form.institution.data, display_name=form.display_name.data, email=form.email.data))
+        institution_id=form.institution.data, display_name=form.display_name.data, email=form.email.data,
+        id_number=id_number_change(form, KEEP)))
     if run.done:
         flash(_("已保存。"), "success")
         return redirect(url_for("users.detail", user_id=user.id))

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from referral.auth.permissions import Role
-from tests.browser.helpers import blocking_violations, by_label, flash_text, sign_in, sign_out
+from tests.browser.helpers import accept_pledge, blocking_violations, by_label, flash_text, sign_in, sign_out
 from tests.factories import TEST_PASSWORD
 from tests.helpers import CREDIT_CODE
 
@@ -67,9 +67,14 @@ def test_institution_from_signup_to_listed(page, live_server, create_user, tmp_p
     fill_signup(page)
     screenshot(page, "signup")
     page.get_by_role("button", name="建立登记草稿").click()
-    page.wait_for_url(re.compile(r"/institutions/\d+$"))
-    institution_url = page.url
+    # Signed in as the new admin: its first page is its own 保密承诺书 (docs/domain.md#personal-data).
+    page.wait_for_url(re.compile(r"/me/pledge\?next=/institutions/\d+$"))
     assert "已建立机构登记草稿" in flash_text(page)
+    assert page.get_by_role("heading", level=1).inner_text() == "保密承诺书"
+    assert blocking_violations(page) == [], "pledge"
+    assert by_label(page, "承诺人姓名").input_value() == "赵磊"
+    accept_pledge(page, live_server, next_=re.compile(r"/institutions/\d+$"))
+    institution_url = page.url
     assert page.locator("header .who").inner_text() == "赵磊"
     heading = page.get_by_role("heading", level=1)
     assert NAME in heading.inner_text() and "草稿" in heading.inner_text()

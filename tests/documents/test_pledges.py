@@ -15,6 +15,7 @@ import pytest
 from flask import current_app
 from pypdf import PdfReader
 
+from referral.auth.models import AccountPledge
 from referral.auth.permissions import Role
 from referral.documents.catalog import render_document
 from referral.documents.context import format_datetime
@@ -36,6 +37,7 @@ from tests.helpers import CREDIT_CODE, fire, id_number
 
 ISSUED_ON = date(2026, 3, 2)
 TALENT_ID_NUMBER = id_number("19900315", 246)
+OFFICER_ID_NUMBER = id_number("19870412", 318)
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def talent(people):
     submit step records her 保密承诺书."""
     talent = create_talent(actor=people["inst_admin"], data={
         "name": "王芳", "id_number": TALENT_ID_NUMBER, "category": "social_worker", "division_code": "220102",
-        "phone": "13800005678", "certificate_number": "SG-2021-017", "certificate_issuer": "长春市民政局",
+        "phone": "13800005678", "position": "康复部社工督导", "certificate_number": "SG-2021-017", "certificate_issuer": "长春市民政局",
         "certificate_valid_until": date(2030, 12, 31)})
     db.session.commit()
     return fire(talent, people["inst_admin"], "submit", signer_name="王芳")
@@ -81,7 +83,7 @@ def test_confidentiality_pledge_of_a_talent(talent, people):
     assert context["number"] == f"JK-CFP-T{talent.id}-20260302"
     text = one_page(render_document(context))
     signed = pledge_of(PledgeKind.CONFIDENTIALITY, talent_id=talent.id)
-    for value in ("保密承诺书", "承诺人", "王芳", "身份证号", TALENT_ID_NUMBER, "人员类别", "社会工作者",
+    for value in ("保密承诺书", "承诺人", "王芳", "职务", "康复部社工督导", "身份证号", TALENT_ID_NUMBER, "人员类别", "社会工作者",
                   "所在地区", "长春市南关区", "所在机构", people["inst"].name, "承诺人（签字）", "日期",
                   f"承诺文本版本：{PLEDGE_TEXT_VERSION}", f"本承诺已由王芳于{format_datetime(signed.signed_at)}",
                   "特此承诺。", context["number"], "2026年03月02日", "8C2L-Q7TW"):
@@ -90,22 +92,28 @@ def test_confidentiality_pledge_of_a_talent(talent, people):
     assert "承诺单位（盖章）" not in text  # a person signs; no seal
 
 
-def test_a_self_registered_talent_prints_the_account_and_lends_its_pledge(people):
+def test_a_self_registered_talent_prints_the_account_and_its_position(people):
     officer = people["officer"]
     talent = create_talent(actor=officer, data={"name": "刘转介", "id_number": id_number("19880808", 135),
                                                 "category": "referral_staff", "division_code": "220102",
-                                                "phone": "13800000001"})
+                                                "phone": "13800000001", "position": "转介服务组组长"})
     db.session.commit()
     subject = confidentiality_pledge_context(talent)["subject"]
     assert subject["account"] == officer.username and subject["role"] == "转介服务人员"
     assert subject["institution"] == ""  # no employer on file: a line to fill in
+    assert subject["position"] == "转介服务组组长"
     assert confidentiality_pledge_context(talent)["accepted"]["recorded"] is False  # a draft: not yet accepted
     fire(talent, officer, "submit", signer_name="刘转介")
     signed = pledge_of(PledgeKind.CONFIDENTIALITY, talent_id=talent.id)
-    # The account's own pledge is the one it accepted for its talent entry.
-    assert confidentiality_pledge_context(officer)["accepted"] == {
+    assert confidentiality_pledge_context(talent)["accepted"] == {
         "recorded": True, "signer": "刘转介", "signed_at": format_datetime(signed.signed_at)}
-    assert confidentiality_pledge_context(people["staff"])["accepted"]["recorded"] is False
+    # The account's own pledge is the one it accepted at sign-in (AccountPledge), not its entry's.
+    own = db.session.scalar(db.select(AccountPledge).where(AccountPledge.user_id == officer.id))
+    assert confidentiality_pledge_context(officer)["accepted"] == {
+        "recorded": True, "signer": own.signer_name, "signed_at": format_datetime(own.signed_at)}
+    assert own.signer_name == "转介员"  # signed at sign-in with the account's name (tests/factories.py)
+    # …and the account's 职务 is its talent entry's.
+    assert confidentiality_pledge_context(officer)["subject"]["position"] == "转介服务组组长"
 
 
 def test_confidentiality_pledge_of_an_institution(people):
@@ -122,18 +130,31 @@ def test_confidentiality_pledge_of_an_institution(people):
 
 
 def test_confidentiality_pledge_of_a_user_account(people):
+    """The account's own pledge prints its acceptance at sign-in: name, 身份证号 in full (the signer's own
+    paper), the version and the time accepted."""
     officer = people["officer"]
+    officer.id_number = OFFICER_ID_NUMBER
+    db.session.commit()
     context = confidentiality_pledge_context(officer, issued_on=ISSUED_ON)
     assert context["number"] == f"JK-CFP-U{officer.id}-20260302"
     s = context["subject"]
-    assert (s["name"], s["role"], s["region"], s["account"], s["id_number"]) == (
-        "转介员", "转介服务人员", "长春市南关区", "officer", "")  # no 身份证号 is kept for accounts
-    assert context["accepted"]["recorded"] is False  # no talent entry of its own, so no acceptance on record
+    assert (s["name"], s["role"], s["region"], s["account"], s["id_number"], s["position"]) == (
+        "转介员", "转介服务人员", "长春市南关区", "officer", OFFICER_ID_NUMBER, "")
+    own = db.session.scalar(db.select(AccountPledge).where(AccountPledge.user_id == officer.id))
+    assert context["accepted"]["recorded"] is True
     text = one_page(render_document(context))
-    for value in ("转介员", "岗位／角色", "转介服务人员", "长春市南关区", "officer", "承诺人（签字）"):
+    for value in ("转介员", "岗位／角色", "转介服务人员", "长春市南关区", "officer", "承诺人（签字）", "职务",
+                  OFFICER_ID_NUMBER, f"承诺文本版本：{own.text_version}",
+                  f"本承诺已由{own.signer_name}于{format_datetime(own.signed_at)}"):
         assert flat(value) in text, value
     numbered_in(text, "confidentiality_pledge")
-    assert "本承诺已由" not in text
+
+
+def test_an_account_without_an_acceptance_prints_none(people, create_user):
+    user = create_user(Role.COUNTY_OFFICIAL, division="220102", pledged=False)
+    context = confidentiality_pledge_context(user)
+    assert context["accepted"]["recorded"] is False and context["subject"]["id_number"] == ""
+    assert "本承诺已由" not in flat(text_of(render_document(context)))
 
 
 def test_a_staff_account_takes_its_region_from_the_institution(people):
@@ -150,7 +171,7 @@ def test_subject_kinds_get_distinct_numbers(talent, people):
 def test_blank_confidentiality_pledge(app):
     text = one_page(render_document(blank_confidentiality_pledge()))
     for value in ("保密承诺书", "承诺人／承诺单位", "身份证号／统一社会信用代码", "岗位／人员类别", "所在地区",
-                  "平台账号", "所在机构", f"承诺文本版本：{PLEDGE_TEXT_VERSION}", "承诺单位（盖章）",
+                  "平台账号", "所在机构", "职务", f"承诺文本版本：{PLEDGE_TEXT_VERSION}", "承诺单位（盖章）",
                   "承诺人／法定代表人（签字）", "年月日", "本表为空白纸质版"):
         assert flat(value) in text, value
     numbered_in(text, "confidentiality_pledge")

@@ -28,6 +28,9 @@ def test_from_sign_up_to_county_review_through_the_api(client):
     token = client.post("/api/v1/tokens", json={"username": "xinkang", "password": "a long password"}).get_json()
     auth = {"Authorization": f"Bearer {token['token']}"}
     url = f"/api/v1/institutions/{inst_id}/attachments"
+    # A new account: its own 保密承诺书 first (docs/domain.md#personal-data), here through the API.
+    assert client.get(url, headers=auth).get_json()["error"]["code"] == "pledge_required"
+    assert client.post("/api/v1/me/pledge", headers=auth, json={"accept": True, "signer_name": "孙"}).status_code == 201
 
     refused = client.post(f"/api/v1/institutions/{inst_id}/events", headers=auth,
                           json={"event": "submit", "accept_pledges": True, "signer_name": "孙"})

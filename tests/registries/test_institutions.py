@@ -39,7 +39,13 @@ def test_signup_creates_a_draft_and_its_admin(client):
     admin = db.session.scalars(db.select(User).where(User.username == "kangle")).one()
     assert admin.roles == {Role.INSTITUTION_ADMIN} and admin.institution_id == inst.id
     assert response.location == f"/institutions/{inst.id}"
-    page = client.get(response.location).get_data(as_text=True)  # signed in as the admin
+    # Signed in as the new admin, whose first page is its own 保密承诺书 (docs/domain.md#personal-data).
+    pledge = client.get(response.location)
+    assert pledge.location == f"/me/pledge?next=/institutions/{inst.id}"
+    accepted = client.post("/me/pledge", data={"csrf_token": csrf_token(client, pledge.location), "accept": "y",
+                                               "signer_name": "钱明", "next": f"/institutions/{inst.id}"})
+    assert accepted.location == f"/institutions/{inst.id}"
+    page = client.get(response.location).get_data(as_text=True)
     assert "提交审核前还需要" in page and "登记证书或执业许可扫描件" in page
 
 

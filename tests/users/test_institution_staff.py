@@ -71,6 +71,7 @@ def test_admin_creates_a_staff_account_with_its_talent_entry(app, client, home):
     account = db.session.scalars(db.select(User).where(User.username == "chen.nurse")).one()
     assert account.roles == {Role.INSTITUTION_STAFF} and account.institution_id == inst.id
     assert account.display_name == "陈护士"
+    assert account.id_number == staff_form()["id_number"]  # the talent entry's number is the account holder's own
     talent = db.session.scalars(db.select(Talent).where(Talent.user_id == account.id)).one()
     assert talent.state == "draft" and talent.institution_ids == [inst.id] and talent.name == "陈护士"
     assert talent.division_code == inst.division_code and talent.created_by_id == admin.id
@@ -85,6 +86,10 @@ def test_admin_creates_a_staff_account_with_its_talent_entry(app, client, home):
                                                  "password": password})
     assert response.status_code == 302
     assert scope_of(account).institution_ids == {inst.id}
+    # A new account first accepts its own 保密承诺书 (docs/domain.md#personal-data), then works.
+    assert staff_client.get("/cases/").headers["Location"].startswith("/me/pledge")
+    assert staff_client.post("/me/pledge", data={"csrf_token": csrf_token(staff_client, "/me/pledge"), "accept": "y",
+                                                 "signer_name": "陈护士"}).status_code == 302
     assert staff_client.get("/cases/").status_code == 200
     assert staff_client.get(f"/talents/{talent.id}").status_code == 200
 
@@ -104,7 +109,8 @@ def test_admin_creates_a_staff_account_with_its_talent_entry(app, client, home):
     assert db.session.get(User, account.id).active is True
     actions = db.session.scalars(db.select(AuditEntry.action).where(AuditEntry.object_id == str(account.id))
                                  .order_by(AuditEntry.id)).all()
-    assert [a for a in actions if a.startswith("user.")] == ["user.create", "user.disable", "user.enable"]
+    assert [a for a in actions if a.startswith("user.")] == ["user.create", "user.pledge", "user.disable",
+                                                                   "user.enable"]
 
 
 def test_a_typed_password_is_kept_and_not_shown(client, home):
