@@ -4,7 +4,6 @@ event forms, valid and invalid (422 naming the field, never a 500), and listed i
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from decimal import Decimal
 
