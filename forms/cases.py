@@ -7,13 +7,14 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    DecimalField,
     FormField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from forms import BaseForm, SubForm
 from forms.fields import DivisionField, IdNumber, MultiCheckboxField, coded, division_code, options, phone
@@ -22,9 +23,13 @@ from referral.cases.models import (
     Channel,
     ConsentSigner,
     EligibilityGroup,
+    FeePayer,
     FollowUpMethod,
+    FollowUpNextStep,
     Insight,
     MedicationAdherence,
+    Satisfaction,
+    ServiceForm,
 )
 from referral.service_items import SERVICE_ITEMS
 from workflows.case import AssessmentResult, CaseState, CloseReason, DeclineReason
@@ -87,14 +92,46 @@ class ApplicationForm(BaseForm):
                 "consent_signed_at": _aware(c.signed_at.data)}
 
 
+class TalentIdsField(MultiCheckboxField):
+    """Talent entries by id: the page offers the serving institution's listed entries by name (the view sets
+    the choices); the API takes their ids, and the service checks each is one of those entries."""
+
+    item_schema = {"type": "integer", "minimum": 1}
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, coerce=int, choices=[], validate_choice=False, **kwargs)
+
+
+def _cents(form, field):
+    """An amount of money: finite, at most two decimal places (NUMERIC(10, 2) keeps exactly what was agreed)."""
+    if field.data is None:
+        return
+    if not field.data.is_finite():
+        raise StopValidation(_l("请填写金额（元）。"))
+    if field.data.as_tuple().exponent < -2:
+        raise StopValidation(_l("金额最多保留两位小数。"))
+
+
+def _rating(label):
+    return SelectField(label, choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
+
+
 class AssessmentForm(SubForm):
     risk_grade = IntegerField(_l("危险性评估等级（0–5）"), validators=[Optional(), NumberRange(min=0, max=5)])
+    place = StringField(_l("评估地点"), validators=[Optional(), Length(max=255)], description=_l("如：机构内、入户"))
+    assessors = TalentIdsField(_l("评估人"), description=_l("本机构在库的服务人才，可多选"))
     mental_state = TextAreaField(_l("精神状况与症状"), validators=[Optional(), Length(max=2000)])
     insight = SelectField(_l("自知力"), choices=coded(Insight, blank="—"), validators=[Optional()])
     medication_adherence = SelectField(_l("服药依从性"), choices=coded(MedicationAdherence, blank="—"),
                                        validators=[Optional()])
     physical_health = TextAreaField(_l("躯体健康"), validators=[Optional(), Length(max=2000)])
     social_function = TextAreaField(_l("社会功能（个人生活料理、家务、工作、学习、社交）"), validators=[Optional(), Length(max=2000)])
+    # The items of 社会功能 (DESIGN §3.4; SOCIAL_FUNCTION_FIELDS), each rated.
+    personal_care = _rating(_l("个人生活料理"))
+    housework = _rating(_l("家务劳动"))
+    work = _rating(_l("工作"))
+    learning = _rating(_l("学习"))
+    social_contact = _rating(_l("社会交往"))
     self_care = SelectField(_l("生活自理能力"), choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
     social_adaptation = SelectField(_l("社会适应能力"), choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
     employability = SelectField(_l("就业能力"), choices=coded(AbilityLevel, blank="—"), validators=[Optional()])
@@ -104,6 +141,8 @@ class AssessmentForm(SubForm):
     psp = IntegerField("PSP（0–100）", validators=[Optional(), NumberRange(min=0, max=100)])
     gaf = IntegerField("GAF（0–100）", validators=[Optional(), NumberRange(min=0, max=100)])
     adl = IntegerField("ADL（14–56）", validators=[Optional(), NumberRange(min=14, max=56)])
+    recommended_items = MultiCheckboxField(_l("建议服务项目"), choices=options((s, s) for s in SERVICE_ITEMS),
+                                           description=_l("签订服务协议时作为默认的服务项目"))
     plan = TextAreaField(_l("康复计划或调整"), validators=[Optional(), Length(max=4000)])
     next_review_date = DateField(_l("下次阶段性评估日期"), validators=[Optional()])
 
@@ -112,16 +151,37 @@ class AgreementForm(SubForm):
     start_date = DateField(_l("服务开始日期"), validators=[Optional()])
     end_date = DateField(_l("服务结束日期"), validators=[Optional()])
     service_items = MultiCheckboxField(_l("服务项目"), choices=options((s, s) for s in SERVICE_ITEMS))
-    form = StringField(_l("服务形式"), validators=[Optional(), Length(max=32)], description=_l("日间康复、居家上门、小组、个案"))
+    form = SelectField(_l("服务形式"), choices=coded(ServiceForm, blank="—"), validators=[Optional()])
+    form_other = StringField(_l("其他服务形式"), validators=[Optional(), Length(max=64)], description=_l("服务形式为“其他”时填写"))
+    place = StringField(_l("服务地点"), validators=[Optional(), Length(max=255)])
     frequency = StringField(_l("服务频次"), validators=[Optional(), Length(max=64)])
-    signer_name = StringField(_l("乙方签字人"), validators=[Optional(), Length(max=64)])
+    fee_amount = DecimalField(_l("服务费用（元）"), places=2, validators=[Optional(), _cents, NumberRange(min=0)],
+                              description=_l("免费填 0"))
+    fee_payer = SelectField(_l("费用承担方式"), choices=coded(FeePayer, blank="—"), validators=[Optional()])
+    # The parties as the 服务协议 names them (templates/pdf/service_agreement.html): 甲方 the institution,
+    # 乙方 the service user (丙方 the guardian).
+    signer_name = StringField(_l("乙方签字人"), validators=[Optional(), Length(max=64)],
+                              description=_l("服务对象本人或其监护人；不填则为服务对象本人"))
+    signer_relation = StringField(_l("签字人与服务对象关系"), validators=[Optional(), Length(max=32)],
+                                  description=_l("本人、父亲、母亲、配偶等"))
+    representative_name = StringField(_l("甲方代表（机构签字人）"), validators=[Optional(), Length(max=64)],
+                                      description=_l("不填则为机构的法定代表人"))
 
 
 class FollowUpForm(SubForm):
     date = DateField(_l("回访日期"), validators=[Optional()], description=_l("不填则为今天"))
     method = SelectField(_l("回访方式"), choices=coded(FollowUpMethod, blank="—"), validators=[Optional()])
+    unreachable = BooleanField(_l("未能联系上（失访）"))
+    lost_reason = TextAreaField(_l("失访原因"), validators=[Optional(), Length(max=2000)],
+                                description=_l("未能联系上时必填，如：电话停机、搬迁去向不明"))
     contact_person = StringField(_l("回访对象"), validators=[Optional(), Length(max=32)])
+    contact_relation = StringField(_l("回访对象与服务对象关系"), validators=[Optional(), Length(max=32)],
+                                   description=_l("本人、父亲、母亲、配偶等"))
     condition = TextAreaField(_l("目前情况"), validators=[Optional(), Length(max=2000)])
+    relapsed = BooleanField(_l("结案后复发"))
+    readmitted = BooleanField(_l("结案后再住院"))
+    satisfaction = SelectField(_l("服务满意度"), choices=coded(Satisfaction, blank="—"), validators=[Optional()])
+    next_step = SelectField(_l("下一步"), choices=coded(FollowUpNextStep, blank="—"), validators=[Optional()])
     needs_service_again = BooleanField(_l("需要再次接受服务"))
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
 

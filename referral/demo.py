@@ -267,20 +267,41 @@ def _seed_cases(users, main_admin, main):
     staff = db.session.scalar(db.select(User).where(User.username == "demo-institution-staff"))
     officer, hospital, community = users["demo-referral"], users["demo-hospital"], users["demo-community"]
     today = today_in_china()
+    from referral.cases.queries import assessor_choices
+
+    assessors = assessor_choices(main.id)  # the main institution's listed talent, by whatever names they have
     payloads = {
         "register": {"verification": "已核对身份证、户籍和出院小结，符合申请条件。"},
         "return": {"reason": "请补充近期诊断证明。"}, "reject": {"reason": "户籍和居住地均不在本县。"},
         "refer": {"institution_id": main.id}, "accept": {},
-        "assess": {"result": "suitable", "assessment": {"risk_grade": 1, "insight": "partial", "sdss": 7,
-                                                        "plan": "服药训练每周两次，社交技能训练每周一次。"}},
+        # Issue 12: every field of the standard forms filled, so the printed forms look real.
+        "assess": {"result": "suitable", "assessment": {
+            "risk_grade": 1, "place": "机构内评估室", "assessors": [tid for tid, _name in assessors[:2]],
+            "mental_state": "幻听减少，情绪平稳，偶有猜疑。", "insight": "partial", "medication_adherence": "regular",
+            "physical_health": "体重略增，血压正常。", "social_function": "能自理生活，社交较被动。",
+            "personal_care": "good", "housework": "fair", "work": "poor", "learning": "fair", "social_contact": "poor",
+            "self_care": "good", "social_adaptation": "fair", "employability": "poor",
+            "family_support": "与父母同住，家属支持康复。", "needs_wishes": "希望学会做饭，将来找一份工作。",
+            "sdss": 7, "psp": 62, "gaf": 58, "adl": 18,
+            "recommended_items": ["服药训练", "社交技能训练", "职业康复训练"],
+            "plan": "服药训练每周两次，社交技能训练每周一次。", "next_review_date": today + timedelta(days=90)}},
+        # No items given: the agreement takes the assessment's recommendations; no signer: the person (本人).
         "sign_agreement": {"agreement": {"start_date": today, "end_date": today + timedelta(days=180),
-                                         "service_items": ["服药训练", "社交技能训练"], "form": "日间康复",
-                                         "frequency": "每周三次", "signer_name": "本人"}},
-        "review": {"assessment": {"risk_grade": 0, "plan": "增加职业康复训练。"}},
-        "close": {"reason_code": "goals_met", "assessment": {"risk_grade": 0, "plan": "目标达成。"}},
+                                         "form": "day", "place": main.address, "frequency": "每周三次",
+                                         "fee_amount": "0", "fee_payer": "government"}},
+        "review": {"assessment": {"risk_grade": 0, "place": "机构内评估室", "assessors": [tid for tid, _n in assessors[:1]],
+                                  "mental_state": "症状基本消失。", "insight": "complete",
+                                  "medication_adherence": "regular", "social_contact": "fair", "sdss": 5, "psp": 70,
+                                  "recommended_items": ["服药训练", "职业康复训练"], "plan": "增加职业康复训练。"}},
+        "close": {"reason_code": "goals_met", "assessment": {
+            "risk_grade": 0, "place": "入户", "assessors": [tid for tid, _n in assessors[:1]],
+            "mental_state": "病情稳定。", "insight": "complete", "medication_adherence": "regular", "work": "fair",
+            "employability": "fair", "gaf": 72, "plan": "目标达成，转为定期回访。"}},
         # The demo makes its whole history today, so its follow-ups are early and say why.
         "follow_up": {"reason": "演示数据：提前回访。",
-                      "follow_up": {"method": "phone", "contact_person": "本人", "condition": "情况稳定，已就业。"}},
+                      "follow_up": {"method": "phone", "contact_person": "本人", "contact_relation": "本人",
+                                    "condition": "情况稳定，已就业。", "relapsed": False, "readmitted": False,
+                                    "satisfaction": "satisfied", "next_step": "continue"}},
         "withdraw": {"reason": "家属决定暂不接受服务。"},
     }
     actor_of = {"register": officer, "return": officer, "reject": officer, "refer": officer, "withdraw": officer,

@@ -212,6 +212,7 @@ def field_schema(fld) -> dict:
     if isinstance(fld, SelectMultipleField):
         # Choices set per request (a county list) are not a fixed enum: the items are codes.
         items = {"type": "string", "enum": _choices(fld)} if fld.choices else {"type": "string", "pattern": "^[0-9]{6}$"}
+        items = dict(getattr(fld, "item_schema", None) or items)  # a field may say what its items are
         schema = {"type": "array", "items": items}
     elif isinstance(fld, SelectField | RadioField):
         schema = {"type": "string", "enum": _choices(fld)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -82,6 +84,46 @@ class AbilityLevel(Coded):
 
 # The rated abilities (docs/domain.md#assessment-and-service-items), in the order of the form.
 ABILITY_FIELDS = ("self_care", "social_adaptation", "employability")
+# The items of 社会功能 (DESIGN §3.4), each rated with AbilityLevel, kept in an assessment's domains.
+SOCIAL_FUNCTION_FIELDS = ("personal_care", "housework", "work", "learning", "social_contact")
+
+
+class ServiceForm(Coded):
+    """服务形式 of an agreement (Agreement.form); until issue 12 it was free text, migrated to these codes."""
+
+    DAY = "day", N_("日间康复")
+    HOME = "home", N_("居家上门")
+    RESIDENTIAL = "residential", N_("住宿")
+    GROUP = "group", N_("小组")
+    INDIVIDUAL = "individual", N_("个案")
+    OTHER = "other", N_("其他")
+
+
+class FeePayer(Coded):
+    """Who pays an agreement's 服务费用 (Agreement.fee_payer)."""
+
+    GOVERNMENT = "government", N_("政府购买")
+    SELF = "self", N_("自费")
+    INSURANCE = "insurance", N_("医保")
+    OTHER = "other", N_("其他")
+
+
+class Satisfaction(Coded):
+    """满意度 asked at a follow-up, five levels."""
+
+    VERY_SATISFIED = "very_satisfied", N_("非常满意")
+    SATISFIED = "satisfied", N_("满意")
+    NEUTRAL = "neutral", N_("一般")
+    DISSATISFIED = "dissatisfied", N_("不满意")
+    VERY_DISSATISFIED = "very_dissatisfied", N_("非常不满意")
+
+
+class FollowUpNextStep(Coded):
+    """What follows a follow-up (FollowUp.next_step)."""
+
+    CONTINUE = "continue", N_("继续回访")
+    REAPPLY = "reapply", N_("建议重新申请服务")
+    END = "end", N_("结束")
 
 
 class FollowUpMethod(Coded):
@@ -253,8 +295,24 @@ class Assessment(db.Model):
     adl: Mapped[int | None] = mapped_column(SmallInteger)
     plan: Mapped[str] = mapped_column(Text, nullable=False, default="")
     next_review_date: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")  # 评估地点
+    # 建议服务项目 (names of SERVICE_ITEMS): the agreement offers them as its defaults.
+    recommended_items: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    # 评估人: the talent entries named (AssessmentAssessor).
+    assessor_links: Mapped[list[AssessmentAssessor]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AssessmentAssessor(db.Model):
+    """评估人: the listed talent entries of the serving institution who made an assessment (one or more)."""
+
+    __tablename__ = "assessment_assessors"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
+    talent_id: Mapped[int] = mapped_column(ForeignKey("talents.id", ondelete="RESTRICT"), primary_key=True,
+                                           index=True)
 
 
 class Agreement(db.Model):
@@ -262,6 +320,10 @@ class Agreement(db.Model):
 
     __tablename__ = "agreements"
     __table_args__ = (CheckConstraint("end_date >= start_date", name="dates_in_order"),
+                      CheckConstraint(f"form IS NULL OR form IN ({ServiceForm.sql_in()})", name="form_known"),
+                      CheckConstraint(f"fee_payer IS NULL OR fee_payer IN ({FeePayer.sql_in()})",
+                                      name="fee_payer_known"),
+                      CheckConstraint("fee_amount IS NULL OR fee_amount >= 0", name="fee_not_negative"),
                       Index("ix_agreements_case", "case_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -270,9 +332,17 @@ class Agreement(db.Model):
     start_date: Mapped[date] = mapped_column(Date, nullable=False)
     end_date: Mapped[date] = mapped_column(Date, nullable=False)
     service_items: Mapped[list] = mapped_column(JSON, nullable=False)
-    form: Mapped[str] = mapped_column(String(32), nullable=False, default="")  # 日间康复 / 居家上门 / 小组 / 个案
+    form: Mapped[str | None] = mapped_column(String(16))  # ServiceForm; None: not recorded
+    form_other: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")  # 其他: which
     frequency: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    place: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")  # 服务地点
+    fee_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # 服务费用, yuan; 0 is free
+    fee_payer: Mapped[str | None] = mapped_column(String(16))  # FeePayer
+    # The service user's side: the person or the guardian who signed, and their relation to the person (本人).
     signer_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    signer_relation: Mapped[str] = mapped_column(String(32), nullable=False, default="", server_default="")
+    # The institution's side: who signed for it (by default its legal representative).
+    representative_name: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
@@ -297,6 +367,13 @@ class FollowUp(db.Model):
     __tablename__ = "follow_ups"
     __table_args__ = (CheckConstraint("(done_at IS NULL) = (method IS NULL)", name="done_has_method"),
                       CheckConstraint(f"method IS NULL OR method IN ({FollowUpMethod.sql_in()})", name="method_known"),
+                      CheckConstraint(f"satisfaction IS NULL OR satisfaction IN ({Satisfaction.sql_in()})",
+                                      name="satisfaction_known"),
+                      CheckConstraint(f"next_step IS NULL OR next_step IN ({FollowUpNextStep.sql_in()})",
+                                      name="next_step_known"),
+                      # 失访 is a result of a follow-up done, and always says why.
+                      CheckConstraint("NOT unreachable OR (done_at IS NOT NULL AND lost_reason <> '')",
+                                      name="unreachable_has_reason"),
                       Index("ix_follow_ups_case_due", "case_id", "due_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,7 +382,15 @@ class FollowUp(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     method: Mapped[str | None] = mapped_column(String(16))  # phone | visit | at_institution
     contact_person: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    contact_relation: Mapped[str] = mapped_column(String(32), nullable=False, default="", server_default="")
+    # The person could not be reached (失访): then lost_reason says why, and what only a talk tells is None.
+    unreachable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    lost_reason: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     condition: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    satisfaction: Mapped[str | None] = mapped_column(String(24))  # Satisfaction
+    relapsed: Mapped[bool | None] = mapped_column(Boolean)  # 复发 since closure; None: not asked
+    readmitted: Mapped[bool | None] = mapped_column(Boolean)  # 再住院 since closure; None: not asked
+    next_step: Mapped[str | None] = mapped_column(String(16))  # FollowUpNextStep
     needs_service_again: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                       server_default=text("false"))
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")

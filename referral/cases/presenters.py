@@ -3,7 +3,8 @@ caller asked to reveal them for a reason (recorded); a minor's identity only to 
 
 from __future__ import annotations
 
-from referral.cases.models import EligibilityGroup
+from referral.cases.models import EligibilityGroup, FeePayer, FollowUpNextStep, Satisfaction, ServiceForm
+from referral.cases.queries import ASSESSMENT_DOMAINS
 from referral.registries.presenters import clock, mask_id_number
 
 
@@ -35,15 +36,34 @@ CASE_SCHEMA = {
         "assessments": {"type": "array", "items": {"type": "object", "required": ["id", "kind"], "properties": {
             "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["comprehensive", "staged", "closing"]},
             "assessed_at": {"type": "string", "format": "date-time"}, "risk_grade": {"type": "integer"},
-            "result": {"type": ["string", "null"]}, "next_review_date": {"type": ["string", "null"], "format": "date"}}}},
+            "result": {"type": ["string", "null"]}, "next_review_date": {"type": ["string", "null"], "format": "date"},
+            "place": {"type": "string"},
+            "assessors": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}}}},
+            **{key: {"type": ["string", "null"]} for key in ASSESSMENT_DOMAINS},
+            **{key: {"type": ["integer", "null"]} for key in ("sdss", "psp", "gaf", "adl")},
+            "recommended_items": {"type": "array", "items": {"type": "string"}}, "plan": {"type": "string"}}}},
         "agreements": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
             "id": {"type": "integer"}, "start_date": {"type": "string", "format": "date"},
             "end_date": {"type": "string", "format": "date"},
-            "service_items": {"type": "array", "items": {"type": "string"}}}}},
+            "service_items": {"type": "array", "items": {"type": "string"}},
+            "form": {"type": ["string", "null"], "enum": [*ServiceForm.values(), None]},
+            "form_other": {"type": "string"}, "place": {"type": "string"}, "frequency": {"type": "string"},
+            "fee_amount": {"type": ["number", "null"], "minimum": 0},
+            "fee_payer": {"type": ["string", "null"], "enum": [*FeePayer.values(), None]},
+            "signer_name": {"type": "string"}, "signer_relation": {"type": "string"},
+            "representative_name": {"type": "string"}}}},
         "follow_ups": {"type": "array", "items": {"type": "object", "required": ["id", "due_date", "done"],
                                                   "properties": {
             "id": {"type": "integer"}, "due_date": {"type": "string", "format": "date"}, "done": {"type": "boolean"},
-            "done_at": {"type": ["string", "null"], "format": "date-time"}, "method": {"type": ["string", "null"]}}}},
+            "done_at": {"type": ["string", "null"], "format": "date-time"}, "method": {"type": ["string", "null"]},
+            "unreachable": {"type": "boolean"}, "lost_reason": {"type": "string"},
+            "contact_person": {"type": "string"}, "contact_relation": {"type": "string"},
+            "condition": {"type": "string"}, "relapsed": {"type": ["boolean", "null"]},
+            "readmitted": {"type": ["boolean", "null"]},
+            "satisfaction": {"type": ["string", "null"], "enum": [*Satisfaction.values(), None]},
+            "next_step": {"type": ["string", "null"], "enum": [*FollowUpNextStep.values(), None]},
+            "needs_service_again": {"type": "boolean"}, "note": {"type": "string"}}}},
     },
 }
 HISTORY_SCHEMA = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {

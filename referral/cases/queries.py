@@ -11,8 +11,12 @@ from sqlalchemy import false, or_, select, union
 
 from referral.auth.permissions import Role
 from referral.calendar import today_in_china
-from referral.cases.models import Case, CaseEvent
+from referral.cases.models import ABILITY_FIELDS, SOCIAL_FUNCTION_FIELDS, Case, CaseEvent
 from workflows.case import CaseState
+
+# The domains of an assessment (DESIGN §3.4) kept in Assessment.domains, as the case JSON lists them.
+ASSESSMENT_DOMAINS = ("mental_state", "insight", "medication_adherence", "physical_health", "social_function",
+                      *SOCIAL_FUNCTION_FIELDS, *ABILITY_FIELDS, "family_support", "needs_wishes")
 
 
 def cases_visible_to(user):
@@ -152,26 +156,68 @@ def case_parts(case_ids: list[int]) -> dict[int, dict[str, list]]:
     them: a document of one of them is asked for by ``?assessment_id=``), in three queries for any number."""
     from referral.cases.models import Agreement, Assessment, FollowUp
     from referral.extensions import db
+    from referral.registries.models import Talent
 
     parts: dict[int, dict[str, list]] = {cid: {"assessments": [], "agreements": [], "follow_ups": []}
                                          for cid in case_ids}
     if not case_ids:
         return parts
-    for a in db.session.scalars(select(Assessment).where(Assessment.case_id.in_(case_ids))
-                                .order_by(Assessment.assessed_at, Assessment.id)):
+    assessments = db.session.scalars(select(Assessment).where(Assessment.case_id.in_(case_ids))
+                                     .order_by(Assessment.assessed_at, Assessment.id)).all()
+    names = dict(db.session.execute(select(Talent.id, Talent.name).where(Talent.id.in_(
+        {link.talent_id for a in assessments for link in a.assessor_links}))).all())
+    for a in assessments:
         parts[a.case_id]["assessments"].append({
             "id": a.id, "kind": str(a.kind), "assessed_at": a.assessed_at.isoformat(), "risk_grade": a.risk_grade,
-            "result": a.result, "next_review_date": a.next_review_date.isoformat() if a.next_review_date else None})
+            "result": a.result, "next_review_date": a.next_review_date.isoformat() if a.next_review_date else None,
+            "place": a.place, "assessors": [{"id": link.talent_id, "name": names.get(link.talent_id, "")}
+                                            for link in sorted(a.assessor_links, key=lambda x: x.talent_id)],
+            **{key: (a.domains or {}).get(key) for key in ASSESSMENT_DOMAINS},
+            "sdss": a.sdss, "psp": a.psp, "gaf": a.gaf, "adl": a.adl,
+            "recommended_items": list(a.recommended_items or []), "plan": a.plan})
     for g in db.session.scalars(select(Agreement).where(Agreement.case_id.in_(case_ids)).order_by(Agreement.id)):
         parts[g.case_id]["agreements"].append({
             "id": g.id, "start_date": g.start_date.isoformat(), "end_date": g.end_date.isoformat(),
-            "service_items": list(g.service_items or [])})
+            "service_items": list(g.service_items or []), "form": g.form, "form_other": g.form_other,
+            "place": g.place, "frequency": g.frequency,
+            "fee_amount": float(g.fee_amount) if g.fee_amount is not None else None, "fee_payer": g.fee_payer,
+            "signer_name": g.signer_name, "signer_relation": g.signer_relation,
+            "representative_name": g.representative_name})
     for f in db.session.scalars(select(FollowUp).where(FollowUp.case_id.in_(case_ids))
                                 .order_by(FollowUp.due_date, FollowUp.id)):
         parts[f.case_id]["follow_ups"].append({
             "id": f.id, "due_date": f.due_date.isoformat(), "done": f.done_at is not None,
-            "done_at": f.done_at.isoformat() if f.done_at else None, "method": f.method})
+            "done_at": f.done_at.isoformat() if f.done_at else None, "method": f.method,
+            "unreachable": f.unreachable, "lost_reason": f.lost_reason, "contact_person": f.contact_person,
+            "contact_relation": f.contact_relation, "condition": f.condition, "relapsed": f.relapsed,
+            "readmitted": f.readmitted, "satisfaction": f.satisfaction, "next_step": f.next_step,
+            "needs_service_again": f.needs_service_again, "note": f.note})
     return parts
+
+
+def assessor_choices(institution_id: int | None) -> list[tuple[int, str]]:
+    """The talent entries who may be named as an assessment's assessors: listed, working at the serving
+    institution (by name on the page; the API names them by id)."""
+    from referral.extensions import db
+    from referral.registries.models import Talent, TalentEmployment
+    from workflows.approval import ApprovalState
+
+    if institution_id is None:
+        return []
+    rows = db.session.execute(select(Talent.id, Talent.name).join(
+        TalentEmployment, TalentEmployment.talent_id == Talent.id).where(
+        TalentEmployment.institution_id == institution_id, Talent.state == ApprovalState.LISTED)
+        .order_by(Talent.name, Talent.id)).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def latest_recommended_items(case: Case) -> list[str]:
+    """The service items the latest assessment recommends: what an agreement offers by default."""
+    from referral.cases.models import Assessment
+    from referral.extensions import db
+
+    return list(db.session.scalar(select(Assessment.recommended_items).where(Assessment.case_id == case.id)
+                                  .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1)) or [])
 
 
 def return_reason(case: Case) -> str | None:

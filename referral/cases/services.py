@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
@@ -18,17 +19,23 @@ from referral.calendar import CHINA_TZ, add_working_days, deadlines_for, is_work
 from referral.cases.models import (
     Agreement,
     Assessment,
+    AssessmentAssessor,
     AssessmentKind,
     Case,
     CaseEvent,
     Channel,
     ConsentSigner,
+    FeePayer,
     FollowUp,
+    FollowUpNextStep,
     Referral,
     ReferralStatus,
+    Satisfaction,
+    ServiceForm,
     ServiceRecord,
 )
 from referral.cases.policies import can_record_service, can_reveal_identity, case_party
+from referral.cases.queries import assessor_choices, latest_recommended_items
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
@@ -36,6 +43,7 @@ from referral.id_hash import id_hash_or_none
 from referral.models import utcnow
 from referral.notifications import services as notifications
 from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
+from referral.service_items import SERVICE_ITEMS
 from workflows import engine
 from workflows.approval import ApprovalState
 from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseFlow, CaseState, fire_case
@@ -235,6 +243,40 @@ def _leave_institution(case: Case) -> None:
     case.institution_id = None
 
 
+# The standard scale totals and their ranges (DESIGN §3.4; the CHECKs of Assessment say the same).
+SCALE_RANGES = {"sdss": (0, 20), "psp": (0, 100), "gaf": (0, 100), "adl": (14, 56)}
+
+
+def _scale(name: str, value) -> int | None:
+    if value is None or value == "":
+        return None
+    low, high = SCALE_RANGES[name]
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        score = None
+    if score is None or isinstance(value, bool) or not low <= score <= high:
+        raise ValidationFailed(fields={f"assessment.{name}": [_("%(s)s 总分应为 %(lo)d–%(hi)d 的整数。",
+                                                                s=name.upper(), lo=low, hi=high)]})
+    return score
+
+
+def _assessors(case: Case, ids) -> list[int]:
+    wanted = list(dict.fromkeys(int(i) for i in ids or []))
+    allowed = {tid for tid, _name in assessor_choices(case.institution_id)}
+    if unknown := [i for i in wanted if i not in allowed]:
+        raise ValidationFailed(fields={"assessment.assessors": [
+            _("评估人应为本机构在库的服务人才：%(ids)s 不是。", ids="、".join(map(str, unknown)))]})
+    return wanted
+
+
+def _service_items(items, field: str) -> list[str]:
+    items = list(dict.fromkeys(items or []))
+    if unknown := [i for i in items if i not in SERVICE_ITEMS]:
+        raise ValidationFailed(fields={field: [_("未知的服务项目：%(i)s", i="、".join(map(str, unknown)))]})
+    return items
+
+
 def _assessment(case, actor, kind, data, *, result=None) -> Assessment:
     payload = dict(data.get("assessment") or {})
     try:
@@ -243,17 +285,88 @@ def _assessment(case, actor, kind, data, *, result=None) -> Assessment:
         raise ValidationFailed(fields={"assessment.risk_grade": [_("请填写危险性评估等级（0–5）。")]}) from exc
     if not 0 <= risk <= 5:
         raise ValidationFailed(fields={"assessment.risk_grade": [_("危险性评估等级应为 0–5。")]})
-    scales = {k: payload.pop(k, None) for k in ("sdss", "psp", "gaf", "adl")}
+    # Checked here as well as in the form: a value out of range is the caller's mistake (422), never a CHECK
+    # violation of the database (500).
+    scales = {k: _scale(k, payload.pop(k, None)) for k in SCALE_RANGES}
     # A column of its own (a date is not JSON); a closing assessment has no next review.
     next_review = payload.pop("next_review_date", None) if kind is not AssessmentKind.CLOSING else None
     if next_review is not None and next_review <= today_in_china():
         raise ValidationFailed(fields={"assessment.next_review_date": [_("下次阶段性评估日期应在今天之后。")]})
     payload.pop("next_review_date", None)
+    assessors = _assessors(case, payload.pop("assessors", None))
+    recommended = _service_items(payload.pop("recommended_items", None), "assessment.recommended_items")
+    place = (payload.pop("place", "") or "").strip()
     row = Assessment(case_id=case.id, institution_id=case.institution_id, kind=kind, result=result, risk_grade=risk,
                      domains=payload, plan=payload.pop("plan", "") or "", assessed_by_id=actor.id,
-                     next_review_date=next_review, **scales)
+                     next_review_date=next_review, place=place, recommended_items=recommended, **scales,
+                     assessor_links=[AssessmentAssessor(talent_id=t) for t in assessors])
     db.session.add(row)
     return row
+
+
+def _code(enum, value, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return enum(value).value
+    except ValueError as exc:
+        raise ValidationFailed(fields={field: [_("未知的选项：%(v)s", v=value)]}) from exc
+
+
+def _agreement(case: Case, actor, agreement: dict) -> Agreement:
+    """The 服务协议 as signed: items (by default those the latest assessment recommends), form, place,
+    frequency, fee and who pays, and who signed on each side — the person or guardian, and for the
+    institution its representative (by default the legal representative)."""
+    # Items outside the nine of §3.4 are kept (the agreement prints them as 其他服务).
+    items = list(dict.fromkeys(agreement.get("service_items") or latest_recommended_items(case)))
+    form = _code(ServiceForm, agreement.get("form"), "agreement.form")
+    form_other = (agreement.get("form_other") or "").strip() if form == ServiceForm.OTHER else ""
+    fee = agreement.get("fee_amount")
+    if fee is not None:
+        try:
+            fee = Decimal(str(fee))
+        except InvalidOperation:
+            fee = Decimal("NaN")
+        if not fee.is_finite() or fee < 0 or fee.as_tuple().exponent < -2 or fee >= Decimal("1e8"):
+            raise ValidationFailed(fields={"agreement.fee_amount": [_("服务费用应为不小于 0 的金额，最多两位小数。")]})
+    signer = (agreement.get("signer_name") or "").strip() or case.applicant_name
+    relation = (agreement.get("signer_relation") or "").strip()
+    if not relation:
+        # Derived where the case says who this is (the same rule as the migration of older agreements).
+        relation = "本人" if signer == case.applicant_name else (
+            case.guardian_relation if signer == case.guardian_name else "")
+    institution = db.session.get(Institution, case.institution_id)
+    representative = (agreement.get("representative_name") or "").strip() or institution.legal_representative
+    return Agreement(case_id=case.id, institution_id=case.institution_id, start_date=agreement["start_date"],
+                     end_date=agreement["end_date"], service_items=items, form=form, form_other=form_other,
+                     place=(agreement.get("place") or "").strip(), frequency=agreement.get("frequency") or "",
+                     fee_amount=fee, fee_payer=_code(FeePayer, agreement.get("fee_payer"), "agreement.fee_payer"),
+                     signer_name=signer, signer_relation=relation, representative_name=representative,
+                     recorded_by_id=actor.id)
+
+
+def _record_follow_up(row: FollowUp, follow_up: dict) -> None:
+    """What a 回访 found. Unreachable (失访): the reason is required, and what only a talk with the person
+    tells (condition, relapse, readmission, satisfaction) stays unknown."""
+    unreachable = bool(follow_up.get("unreachable"))
+    lost_reason = (follow_up.get("lost_reason") or "").strip()
+    if unreachable and not lost_reason:
+        raise ValidationFailed(fields={"follow_up.lost_reason": [_("未能联系上时，请填写失访原因。")]})
+    next_step = _code(FollowUpNextStep, follow_up.get("next_step"), "follow_up.next_step")
+    again = bool(follow_up.get("needs_service_again")) or next_step == FollowUpNextStep.REAPPLY
+    if again and next_step is None:
+        next_step = FollowUpNextStep.REAPPLY.value
+    row.unreachable, row.lost_reason = unreachable, lost_reason if unreachable else ""
+    row.contact_person = follow_up.get("contact_person") or ""
+    row.contact_relation = follow_up.get("contact_relation") or ""
+    row.next_step, row.needs_service_again = next_step, again
+    row.note = follow_up.get("note") or ""
+    if unreachable:
+        row.condition, row.relapsed, row.readmitted, row.satisfaction = "", None, None, None
+    else:
+        row.condition = follow_up.get("condition") or ""
+        row.relapsed, row.readmitted = bool(follow_up.get("relapsed")), bool(follow_up.get("readmitted"))
+        row.satisfaction = _code(Satisfaction, follow_up.get("satisfaction"), "follow_up.satisfaction")
 
 
 class _AFTER:
@@ -300,11 +413,7 @@ class _AFTER:
         start, end = agreement["start_date"], agreement["end_date"]
         if end < start:
             raise ValidationFailed(fields={"agreement.end_date": [_("结束日期不能早于开始日期。")]})
-        db.session.add(Agreement(case_id=case.id, institution_id=case.institution_id, start_date=start, end_date=end,
-                                 service_items=list(agreement.get("service_items") or []),
-                                 form=agreement.get("form") or "", frequency=agreement.get("frequency") or "",
-                                 signer_name=agreement.get("signer_name") or case.applicant_name,
-                                 recorded_by_id=actor.id))
+        db.session.add(_agreement(case, actor, agreement))
         # The first staged review: the date the comprehensive assessment set, else the configured interval.
         planned = db.session.scalar(select(Assessment.next_review_date).where(
             Assessment.case_id == case.id, Assessment.kind == AssessmentKind.COMPREHENSIVE)
@@ -356,9 +465,8 @@ class _AFTER:
             raise ValidationFailed(message, fields={"follow_up.date": [message], "reason": [message]})
         row.done_at = utcnow() if day is None else datetime.combine(day, time(12), tzinfo=CHINA_TZ)
         row.method = follow_up.get("method") or "phone"
-        row.contact_person, row.condition = follow_up.get("contact_person") or "", follow_up.get("condition") or ""
-        row.needs_service_again = bool(follow_up.get("needs_service_again"))
-        row.note, row.recorded_by_id = follow_up.get("note") or "", actor.id
+        _record_follow_up(row, follow_up)
+        row.recorded_by_id = actor.id
         if fired.dest == CaseState.COMPLETED:
             referral = _current_referral(case)
             if referral is not None:

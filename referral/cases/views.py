@@ -9,17 +9,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forms.cases import ApplicationForm, CaseEventForm, CaseListQuery, ServiceRecordForm
-from forms.fields import coded
+from forms.fields import coded, options
 from referral.auth.permissions import Permission, permission_required
 from referral.cases import bp, policies, services
 from referral.cases.api import STAGES
 from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
 from referral.cases.presenters import mask_phone
 from referral.cases.queries import (
+    assessor_choices,
     cases_visible_to,
     eligible_for_referral,
     history_of,
     institution_choices,
+    latest_recommended_items,
     return_reason,
     search_cases,
 )
@@ -151,9 +153,17 @@ def event(case_id: int, event: str):
     if event not in CASE_EVENTS:
         abort(404)
     form = CaseEventForm()
+    # The assessors are chosen by name from the serving institution's listed talent, never typed.
+    form.assessment.form.assessors.choices = options(assessor_choices(case.institution_id))
     eligible = eligible_for_referral(case) if event == "refer" else []
     if request.method == "GET" and event == "close" and case.state == CaseState.REGISTERED:
         form.reason_code.data = "medical_referral" if request.args.get("medical") else None
+    if request.method == "GET" and event == "sign_agreement":
+        # The agreement offers what the latest assessment recommends, and the institution's legal
+        # representative as the one who signs for it; both may be changed.
+        agreement = form.agreement.form
+        agreement.service_items.data = latest_recommended_items(case)
+        agreement.representative_name.data = case.institution.legal_representative if case.institution else ""
     run = run_form(form, lambda: services.advance_case(case, actor=current_user, event=event,
                                                        **form.to_event_data()))
     if run.done:

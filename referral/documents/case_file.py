@@ -21,9 +21,11 @@ from referral.cases.models import (
     CaseEvent,
     Channel,
     ConsentSigner,
+    FeePayer,
     MedicationAdherence,
     Referral,
     ReferralStatus,
+    ServiceForm,
 )
 from referral.documents.context import (
     CHANNEL_LABELS,
@@ -65,9 +67,9 @@ INSURANCE = ("城镇职工基本医疗保险", "城乡居民基本医疗保险",
 LIVING = ("独居", "与家人同住", "其他")
 ECONOMY = ("良好", "一般", "困难")
 
-# T4: the service forms an agreement names (Agreement.form; forms/cases.py AgreementForm).
-SERVICE_FORMS = ("日间康复", "居家上门", "小组", "个案")
-FEES = ("免费（政府购买服务）", "部分自付", "其他")
+# T4: the service forms an agreement names and who pays (Agreement.form, Agreement.fee_payer), in their words.
+SERVICE_FORMS = ServiceForm.labels()
+FEE_PAYERS = FeePayer.labels()
 
 
 def _latest_assessment(case: Case) -> Assessment | None:
@@ -236,6 +238,11 @@ def blank_basic_file() -> dict:
 
 # --- T4 服务协议 ---------------------------------------------------------------------------------------------
 
+def _yuan(amount) -> str:
+    """An amount of money as the agreement prints it: "0.00" (free) is a value, not a blank."""
+    return "" if amount is None else f"{amount:,.2f}"
+
+
 def service_agreement_context(agreement: Agreement, *, issued_on: date | None = None,
                               verification_code: str | None = None) -> dict:
     """T4 服务协议: 甲方 the institution, 乙方 the service user, 丙方 the guardian (blank lines if there is
@@ -246,7 +253,9 @@ def service_agreement_context(agreement: Agreement, *, issued_on: date | None = 
     inst = db.session.get(Institution, agreement.institution_id)
     items = list(agreement.service_items or [])
     service_options, other_services = _services(items)
-    form = agreement.form or ""
+    form = SERVICE_FORMS.get(agreement.form or "", "")
+    payer = FEE_PAYERS.get(agreement.fee_payer or "", "")
+    person_signed = agreement.signer_relation == "本人" or agreement.signer_name == case.applicant_name
     recorder = db.session.get(User, agreement.recorded_by_id) if agreement.recorded_by_id is not None else None
     comprehensive = _comprehensive(case)
     has_guardian = bool(case.guardian_name)
@@ -269,14 +278,22 @@ def service_agreement_context(agreement: Agreement, *, issued_on: date | None = 
         "other_services": other_services,
         "start_date": format_date(agreement.start_date),
         "end_date": format_date(agreement.end_date),
-        "form_options": options((*SERVICE_FORMS, "其他"), {form if form in SERVICE_FORMS else "其他"} if form else ()),
-        "other_form": form if form and form not in SERVICE_FORMS else "",
-        "place": "",  # not recorded: written in by hand
+        "form_options": options(SERVICE_FORMS.values(), {form}),
+        "other_form": agreement.form_other if agreement.form == ServiceForm.OTHER else "",
+        "place": agreement.place,
         "frequency": agreement.frequency,
-        "fee_options": options(FEES),  # fees are not recorded: ticked by hand
+        "fee_options": options(FEE_PAYERS.values(), {payer}),
+        "fee_amount": _yuan(agreement.fee_amount),
         "copies": "三" if has_guardian else "两",
         "signing": {
             "signer": agreement.signer_name,
+            "signer_relation": agreement.signer_relation,
+            "representative": agreement.representative_name,
+            # Under 乙方 when the person signed, under 丙方 when the guardian (or another) signed for them.
+            "person_signer": agreement.signer_name if person_signed else "",
+            "guardian_signer": "" if person_signed else (
+                f"{agreement.signer_name}（{agreement.signer_relation}）" if agreement.signer_relation
+                else agreement.signer_name),
             "signed_at": format_datetime(agreement.signed_at),
             "signed_on": format_date(agreement.signed_at),
             "recorder": recorder.name if recorder is not None else "",
@@ -300,12 +317,14 @@ def blank_service_agreement() -> dict:
         "other_services": "",
         "start_date": "",
         "end_date": "",
-        "form_options": options((*SERVICE_FORMS, "其他")),
+        "form_options": options(SERVICE_FORMS.values()),
         "other_form": "",
         "place": "",
         "frequency": "",
-        "fee_options": options(FEES),
+        "fee_options": options(FEE_PAYERS.values()),
+        "fee_amount": "",
         "copies": "",
-        "signing": {"signer": "", "signed_at": "", "signed_on": "", "recorder": ""},
+        "signing": {"signer": "", "signer_relation": "", "representative": "", "person_signer": "",
+                    "guardian_signer": "", "signed_at": "", "signed_on": "", "recorder": ""},
         "guardian_signed_on": "",
     }

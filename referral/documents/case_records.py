@@ -4,8 +4,8 @@ str/bool/int/list/dict, formatted for print, and a blank (paper) version with ex
 
 Field labels and choices are those of the case forms (forms/cases.py: AssessmentForm, FollowUpForm, RESULTS,
 METHODS, CLOSE_REASONS), rendered in Chinese whatever the reader's UI language: a standard document is a
-Chinese form. What the platform does not record (评估地点, 生活自理能力 …, 建议服务项目, 满意度) is still on
-the form, as □ choices never ticked and blank lines: the paper is completed by hand where the data ends."""
+Chinese form. Every value the platform holds fills its place (issue 12.7); the paper version and a value
+not recorded print □ choices never ticked and blank lines, completed by hand."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from forms.cases import AssessmentForm, FollowUpForm
 from referral.auth.models import User
 from referral.cases.models import (
     ABILITY_FIELDS,
+    SOCIAL_FUNCTION_FIELDS,
     AbilityLevel,
     Assessment,
     AssessmentKind,
@@ -25,8 +26,10 @@ from referral.cases.models import (
     CaseEvent,
     FollowUp,
     FollowUpMethod,
+    FollowUpNextStep,
     Insight,
     MedicationAdherence,
+    Satisfaction,
 )
 from referral.documents.context import format_date, head, identity_from_id_number, options
 from referral.extensions import db
@@ -52,7 +55,9 @@ SCALES = (("sdss", "社会功能缺陷筛选量表"), ("psp", "个人和社会�
 # The assessment's free-text domains, in the order of the form (keys of Assessment.domains).
 TEXT_DOMAINS = ("mental_state", "physical_health", "social_function", "family_support", "needs_wishes")
 YES_NO = ("是", "否")
-SATISFACTION = ("满意", "基本满意", "不满意")
+SATISFACTION = Satisfaction.labels()
+NEXT_STEPS = FollowUpNextStep.labels()
+REACHED = ("已联系上", "未能联系上（失访）")
 
 
 def _zh(value) -> str:
@@ -73,6 +78,25 @@ def _profession(user: User | None) -> str:
                                                                Talent.state == ApprovalState.LISTED)
                                  .order_by(Talent.id.desc()).limit(1))
     return TalentCategory.labels().get(str(category), "") if category is not None else ""
+
+
+def _assessors(assessment: Assessment) -> tuple[str, str]:
+    """(names, their categories) of the talent entries named as assessors; without any (an assessment
+    recorded before issue 12), the user who recorded it and their category."""
+    ids = [link.talent_id for link in assessment.assessor_links]
+    if not ids:
+        user = _user(assessment.assessed_by_id)
+        return (user.name if user is not None else ""), _profession(user)
+    rows = db.session.execute(select(Talent.name, Talent.category).where(Talent.id.in_(ids))
+                              .order_by(Talent.name, Talent.id)).all()
+    labels = TalentCategory.labels()
+    return "、".join(r.name for r in rows), "、".join(dict.fromkeys(labels.get(str(r.category), "") for r in rows))
+
+
+def _ratings(keys, labels: dict, domains: dict | None) -> list[dict]:
+    level = AbilityLevel.labels()
+    return [{"label": labels[key], "options": options(level.values(), {level.get((domains or {}).get(key) or "")})}
+            for key in keys]
 
 
 def _person(case: Case, *, contact: bool) -> dict:
@@ -142,7 +166,7 @@ def assessment_context(assessment: Assessment, *, issued_on: date | None = None,
     domains = dict(assessment.domains or {})
     n, event = _event_of(assessment)
     summary = (event.summary or {}) if event is not None else {}
-    assessor = _user(assessment.assessed_by_id)
+    assessor, professions = _assessors(assessment)
     # The institution that assessed (the case may have left it since).
     institution = db.session.get(Institution, assessment.institution_id) if assessment.institution_id else None
     insight_labels, adherence_labels = Insight.labels(), MedicationAdherence.labels()
@@ -162,9 +186,10 @@ def assessment_context(assessment: Assessment, *, issued_on: date | None = None,
         "round": str(n) if kind is AssessmentKind.STAGED else "",
         "assessed_on": format_date(assessment.assessed_at),
         "institution": institution.name if institution is not None else "",
-        "assessor": assessor.name if assessor is not None else "",
-        "assessor_profession": _profession(assessor),
-        "place_options": options(PLACES),
+        "assessor": assessor,
+        "assessor_profession": professions,
+        "place": assessment.place or "",
+        "place_options": options(PLACES, {assessment.place}),
         "risk_grade": str(assessment.risk_grade),
         "risk_options": options(RISK_GRADES, {RISK_GRADES[assessment.risk_grade]}),
         "insight": insight,
@@ -172,16 +197,15 @@ def assessment_context(assessment: Assessment, *, issued_on: date | None = None,
         "medication": adherence,
         "medication_options": options(adherence_labels.values(), {adherence}),
         **{key: str(domains.get(key) or "") for key in TEXT_DOMAINS},
-        "abilities": [{"label": labels[key], "options": options(AbilityLevel.labels().values(),
-                                                                 {AbilityLevel.labels().get(domains.get(key) or "")})}
-                      for key in ABILITY_FIELDS],
+        "social_items": _ratings(SOCIAL_FUNCTION_FIELDS, labels, domains),
+        "abilities": _ratings(ABILITY_FIELDS, labels, domains),
         "scales": _scales(assessment, labels),
         "result": result,
         "result_options": options(result_labels.values(), {result}),
         "close_reason": close_reason,
         "close_reason_options": options(close_labels.values(), {close_reason}),
         "reason": reason,
-        "service_options": options(SERVICE_ITEMS),
+        "service_options": options(SERVICE_ITEMS, set(assessment.recommended_items or [])),
         "plan": assessment.plan or "",
         "next_review_date": format_date(assessment.next_review_date),
         "follow_up_dates": _follow_up_dates(case.id) if kind is AssessmentKind.CLOSING else "",
@@ -202,6 +226,7 @@ def blank_assessment() -> dict:
         "institution": "",
         "assessor": "",
         "assessor_profession": "",
+        "place": "",
         "place_options": options(PLACES),
         "risk_grade": "",
         "risk_options": options(RISK_GRADES),
@@ -210,8 +235,8 @@ def blank_assessment() -> dict:
         "medication": "",
         "medication_options": options(MedicationAdherence.labels().values()),
         **{key: "" for key in TEXT_DOMAINS},
-        "abilities": [{"label": labels[key], "options": options(AbilityLevel.labels().values())}
-                      for key in ABILITY_FIELDS],
+        "social_items": _ratings(SOCIAL_FUNCTION_FIELDS, labels, None),
+        "abilities": _ratings(ABILITY_FIELDS, labels, None),
         "scales": _scales(None, labels),
         "result": "",
         "result_options": options(AssessmentResult.labels().values()),
@@ -231,6 +256,10 @@ def _follow_up_labels() -> dict:
     return {field.short_name: _zh(field.label.text) for field in FollowUpForm()}
 
 
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else YES_NO[0] if value else YES_NO[1]
+
+
 def follow_up_context(follow_up: FollowUp, *, issued_on: date | None = None,
                       verification_code: str | None = None) -> dict:
     """T6 回访记录表 of one follow-up: the person and the closure it follows, which follow-up this is (n of
@@ -246,6 +275,10 @@ def follow_up_context(follow_up: FollowUp, *, issued_on: date | None = None,
     method = method_labels.get(follow_up.method or "", "")
     done = follow_up.done_at is not None
     again = ("是" if follow_up.needs_service_again else "否") if done else ""
+    reached = "" if not done else REACHED[1] if follow_up.unreachable else REACHED[0]
+    satisfaction = SATISFACTION.get(follow_up.satisfaction or "", "")
+    next_step = NEXT_STEPS.get(follow_up.next_step or "", "")
+    relapsed, readmitted = _yes_no(follow_up.relapsed), _yes_no(follow_up.readmitted)
     close_reason = CloseReason.labels().get(case.close_reason_code or "", "")
     return {
         **head(FOLLOW_UP, object_id=follow_up.id, issued_on=issued_on, verification_code=verification_code),
@@ -261,11 +294,20 @@ def follow_up_context(follow_up: FollowUp, *, issued_on: date | None = None,
         "date": format_date(follow_up.done_at),
         "method": method,
         "method_options": options(method_labels.values(), {method}),
+        "reached": reached,
+        "reached_options": options(REACHED, {reached}),
+        "lost_reason": follow_up.lost_reason or "",
         "contact_person": follow_up.contact_person or "",
+        "contact_relation": follow_up.contact_relation or "",
         "condition": follow_up.condition or "",
+        "relapsed_options": options(YES_NO, {relapsed}),
+        "readmitted_options": options(YES_NO, {readmitted}),
         "needs_service_again": again,
         "again_options": options(YES_NO, {again}),
-        "satisfaction_options": options(SATISFACTION),
+        "satisfaction": satisfaction,
+        "satisfaction_options": options(SATISFACTION.values(), {satisfaction}),
+        "next_step": next_step,
+        "next_step_options": options(NEXT_STEPS.values(), {next_step}),
         "note": follow_up.note or "",
         "recorder": recorder.name if recorder is not None and done else "",
     }
@@ -287,11 +329,20 @@ def blank_follow_up() -> dict:
         "date": "",
         "method": "",
         "method_options": options(FollowUpMethod.labels().values()),
+        "reached": "",
+        "reached_options": options(REACHED),
+        "lost_reason": "",
         "contact_person": "",
+        "contact_relation": "",
         "condition": "",
+        "relapsed_options": options(YES_NO),
+        "readmitted_options": options(YES_NO),
         "needs_service_again": "",
         "again_options": options(YES_NO),
-        "satisfaction_options": options(SATISFACTION),
+        "satisfaction": "",
+        "satisfaction_options": options(SATISFACTION.values()),
+        "next_step": "",
+        "next_step_options": options(NEXT_STEPS.values()),
         "note": "",
         "recorder": "",
     }

@@ -194,7 +194,7 @@ def test_a_case_from_application_to_completed(page, live_server, people, screens
         by_label(p, "服务开始日期").fill(today.isoformat())
         by_label(p, "服务结束日期").fill((today + timedelta(days=180)).isoformat())
         by_label(p.get_by_role("group", name="服务项目"), "服药训练").check()
-        by_label(p, "服务形式").fill("日间康复")
+        by_label(p, "服务形式").select_option(label="日间康复")
         by_label(p, "服务频次").fill("每周三次")
         by_label(p, "乙方签字人").fill(APPLICANT)
 

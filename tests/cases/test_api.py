@@ -41,7 +41,7 @@ def test_a_case_walks_every_step(client, people):
         ("staff", {"event": "sign_agreement", "agreement": {
             "start_date": today_in_china().isoformat(),
             "end_date": (today_in_china() + timedelta(days=180)).isoformat(),
-            "service_items": ["服药训练"], "form": "日间康复", "frequency": "每周两次", "signer_name": "李明"}},
+            "service_items": ["服药训练"], "form": "day", "frequency": "每周两次", "signer_name": "李明"}},
          "in_service"),
         # a chosen next review date (a date in the payload once crashed the save: it is a column, not a domain)
         ("staff", {"event": "review", "assessment": {"risk_grade": 0, "plan": "增加社交技能训练",

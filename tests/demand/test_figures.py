@@ -41,7 +41,7 @@ def into_service(people, case: Case) -> None:
                        assessment={"risk_grade": 1, "plan": "服药训练每周两次"})
     cases.advance_case(case, actor=people["staff"], event="sign_agreement", agreement={
         "start_date": today, "end_date": today + timedelta(days=180), "service_items": ["服药训练"],
-        "form": "日间康复", "frequency": "每周两次", "signer_name": "测试"})
+        "form": "day", "frequency": "每周两次", "signer_name": "测试"})
 
 
 @pytest.fixture

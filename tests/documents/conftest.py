@@ -32,7 +32,7 @@ def served_case(referred_case, people):
     services.advance_case(case, actor=staff, event="assess", result="suitable", assessment=dict(COMPREHENSIVE))
     services.advance_case(case, actor=staff, event="sign_agreement", agreement={
         "start_date": today, "end_date": today + timedelta(days=180), "service_items": ["服药训练", "社交技能训练"],
-        "form": "日间康复", "frequency": "每周两次", "signer_name": "李明"})
+        "form": "day", "frequency": "每周两次", "signer_name": "李明"})
     services.advance_case(case, actor=staff, event="review", assessment=dict(STAGED))
     services.advance_case(case, actor=staff, event="close", reason_code="goals_met", assessment=dict(CLOSING))
     services.advance_case(case, actor=staff, event="follow_up", reason="提前回访",

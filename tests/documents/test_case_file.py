@@ -52,7 +52,7 @@ def assess_and_sign(case, staff, **agreement):
     today = today_in_china()
     services.advance_case(case, actor=staff, event="sign_agreement", agreement={
         "start_date": today, "end_date": today + timedelta(days=180), "service_items": ["服药训练", "社交技能训练"],
-        "form": "日间康复", "frequency": "每周两次", "signer_name": "李明", **agreement})
+        "form": "day", "frequency": "每周两次", "signer_name": "李明", **agreement})
 
 
 def refer_and_accept(case, people):
@@ -167,7 +167,7 @@ def test_service_agreement_pdf_of_a_real_case(serving_case, people):
                   # what was agreed
                   "■服药训练", "■社交技能训练", "□家庭支持",
                   f"自{format_date(today)}起至{format_date(today + timedelta(days=180))}止",
-                  "■日间康复□居家上门□小组□个案□其他", "服务频次：每周两次", "□免费（政府购买服务）",
+                  "■日间康复□居家上门□住宿□小组□个案□其他", "服务频次：每周两次", "□政府购买",
                   # the standard clauses
                   "第五条甲方的权利和义务", "第七条安全与应急处置", "转介至精神专科医院或其他医疗卫生机构",
                   "第八条保密与个人信息保护", "第九条协议的变更、终止与结案", "第十条争议解决", "一式三份",
@@ -184,7 +184,7 @@ def test_service_agreement_pdf_of_a_real_case(serving_case, people):
 def test_blank_service_agreement_pdf(app):
     data, text = pdf_text(blank_service_agreement())
     for value in ("服务协议", "受理号", "甲方（社区康复服务机构）", "乙方（服务对象）", "丙方（乙方的监护人）",
-                  "□日间康复□居家上门□小组□个案□其他", "□免费（政府购买服务）□部分自付□其他", "服务地点",
+                  "□日间康复□居家上门□住宿□小组□个案□其他", "□政府购买□自费□医保□其他", "服务地点",
                   "第十一条其他", "甲方（盖章）", "授权代表（签字）", *(f"□{item}" for item in SERVICE_ITEMS)):
         assert flat(value) in text, value
     assert "■" not in text and "JK-AGR" not in text and "校验码：" not in text and "平台记录" not in text
@@ -212,7 +212,8 @@ def test_each_agreement_of_a_case_has_its_own_number(serving_case, people):
     case = serving_case
     services.advance_case(case, actor=people["staff"], event="transfer", reason="需要重新评估")
     refer_and_accept(case, people)
-    assess_and_sign(case, people["staff"], service_items=["同伴支持", "个案管理"], form="线上小组", frequency="每月一次")
+    assess_and_sign(case, people["staff"], service_items=["同伴支持", "个案管理"], form="other", form_other="线上小组",
+                    frequency="每月一次")
     db.session.commit()
     first, second = agreements_of(case)
     numbers = {service_agreement_context(a)["number"] for a in (first, second)}
@@ -222,7 +223,7 @@ def test_each_agreement_of_a_case_has_its_own_number(serving_case, people):
     _, text = pdf_text(context)
     # what lies outside the fixed lists still prints
     assert "■同伴支持" in text and "□服药训练" in text and "其他服务：个案管理" in text
-    assert "□日间康复□居家上门□小组□个案■其他（线上小组）" in text and "每月一次" in text
+    assert "□日间康复□居家上门□住宿□小组□个案■其他（线上小组）" in text and "每月一次" in text
 
 
 # --- both ----------------------------------------------------------------------------------------------------
