@@ -7,7 +7,7 @@ guardian's relation when the guardian signed), and a follow-up that recorded "ne
 next step ``reapply``. The CHECK lists are frozen here as the models printed them.
 
 Revision ID: f2b3c4d5e6f7
-Revises: e4d5f6a7b8c9
+Revises: f3c4d5e6f7a8
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f2b3c4d5e6f7'
-down_revision = 'e4d5f6a7b8c9'
+down_revision = 'f3c4d5e6f7a8'
 branch_labels = None
 depends_on = None
 
