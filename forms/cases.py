@@ -79,9 +79,13 @@ class DiagnosisForm(SubForm):
                        description=_l("主要诊断选“其他”时填写；选了编码的不必填写。"))
     diagnosed_on = DateField(_l("发病／首次诊断时间"), validators=[Optional()], description=_l("用于了解病程。"))
 
-    def validate_name(self, field):
-        if self.icd10.data == OTHER_DIAGNOSIS and not (field.data or "").strip():
-            raise ValidationError(_l("主要诊断选“其他”时，请填写诊断名称。"))
+    def validate(self, extra_validators=None):
+        # Not validate_name: Optional() ends an empty field's checks before an inline validator runs.
+        valid = super().validate(extra_validators)
+        if self.icd10.data == OTHER_DIAGNOSIS and not (self.name.data or "").strip():
+            self.name.errors = [*self.name.errors, _l("主要诊断选“其他”时，请填写诊断名称。")]
+            valid = False
+        return valid
 
     def validate_diagnosed_on(self, field):
         if field.data is not None and not self.icd10.data:
@@ -95,9 +99,12 @@ class MedicationForm(SubForm):
     dose = StringField(_l("剂量"), validators=[Optional(), Length(max=32)], description=_l("如：2mg"))
     frequency = StringField(_l("用法／频次"), validators=[Optional(), Length(max=32)], description=_l("如：每日两次"))
 
-    def validate_name(self, field):
-        if not (field.data or "").strip() and ((self.dose.data or "").strip() or (self.frequency.data or "").strip()):
-            raise ValidationError(_l("请填写药名。"))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not (self.name.data or "").strip() and not self.is_blank():
+            self.name.errors = [*self.name.errors, _l("请填写药名。")]
+            valid = False
+        return valid
 
     def is_blank(self) -> bool:
         return not any((f.data or "").strip() for f in (self.name, self.dose, self.frequency))
@@ -144,7 +151,7 @@ class _PersonRecord:
             "living_arrangement": self.living_arrangement.data or None,
             "diagnosis": {"icd10": d.icd10.data, "name": (d.name.data or "").strip() or None,
                           "diagnosed_on": d.diagnosed_on.data} if d.icd10.data else None,
-            "medications": [{"name": m.form.name.data.strip(), "dose": (m.form.dose.data or "").strip(),
+            "medications": [{"name": (m.form.name.data or "").strip(), "dose": (m.form.dose.data or "").strip(),
                              "frequency": (m.form.frequency.data or "").strip()}
                             for m in self.medications if not m.form.is_blank()],
             "disability_certificate": {"number": c.number.data or None, "grade": c.grade.data}
