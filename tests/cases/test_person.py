@@ -288,10 +288,10 @@ def test_both_documents_print_every_field_of_a_full_record(filled):
               "利培酮2mg每日两次", "丙戊酸镁缓释片250mg每晚一次", ADULT_ID + "62", "■二级", "■享受低保或特困人员供养",
               "■城乡居民基本医疗保险", "■严重精神障碍")
     basic = _text(basic_file_context(filled))
-    for value in (*values, "残疾人证□无■有", "纳入精防管理□是■否"):
+    for value in (*values, "残疾人证□无■有", "纳入精防管理□是■否", "第2页共2页"):
         assert flat(value) in basic, value
     app_text = _text(application_context(filled))
-    for value in (*values, "纳入精防管理□是■否"):
+    for value in (*values, "纳入精防管理：□是■否", "第1页共1页"):  # still one sheet
         assert flat(value) in app_text, value
 
 
