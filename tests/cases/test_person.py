@@ -312,3 +312,22 @@ def test_dates_of_the_record_are_not_in_the_future(client, referred_case, people
     response = _patch(client, referred_case.id, people["staff"],
                       {"person": {"diagnosis": {"icd10": "F20", "diagnosed_on": tomorrow}}})
     assert response.status_code == 422 and "person.diagnosis.diagnosed_on" in response.get_json()["error"]["fields"]
+
+
+# --- the demo -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profiles", [None, {}], ids=["tests' profile", "baseline only"])
+def test_the_demo_cases_carry_real_looking_records(app, tmp_path, profiles):
+    if profiles is not None:
+        app.config["ELIGIBILITY_PROFILES"] = profiles  # a production start: the demo must still seed
+    app.instance_path = str(tmp_path)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    cases = db.session.scalars(select(Case)).all()
+    persons = {p.case_id: p for p in db.session.scalars(select(CasePerson))}
+    assert len(persons) == len(cases)
+    assert {p.diagnosis_icd10 for p in persons.values()} >= {"F20", "F31", "F32", "F84"}
+    assert any(m == {"name": "利培酮", "dose": "2mg", "frequency": "每日两次"} for p in persons.values()
+               for m in p.medications)
+    groups = {c.eligibility_group for c in cases}
+    assert ("depression" in groups) == (profiles is None)
