@@ -10,7 +10,7 @@ from referral import create_app
 from referral.cases.eligibility import BASELINE, check_eligibility_config, groups_served
 from referral.cases.models import Case, EligibilityGroup
 from referral.extensions import db
-from tests.helpers import application, bearer, csrf_token, id_number, login
+from tests.helpers import application, bearer, csrf_token, login
 
 BEIJING = "110105"  # 朝阳区: 北京 has no profile in TestingConfig, so it serves the baseline only
 

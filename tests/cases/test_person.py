@@ -12,8 +12,8 @@ from sqlalchemy import select
 from referral.audit.models import AuditEntry
 from referral.calendar import today_in_china
 from referral.cases.models import Case, CasePerson
-from referral.documents.catalog import render_html
 from referral.documents.case_file import basic_file_context, blank_basic_file
+from referral.documents.catalog import render_html
 from referral.documents.context import application_context, blank_context
 from referral.documents.pdf import render_pdf
 from referral.extensions import db
