@@ -8,25 +8,45 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    FieldList,
     FormField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from forms import BaseForm, SubForm
-from forms.fields import DivisionField, IdNumber, MultiCheckboxField, coded, division_code, options, phone
+from forms.fields import (
+    ChosenIntegerField,
+    DivisionField,
+    IdNumber,
+    MultiCheckboxField,
+    YesNoField,
+    coded,
+    division_code,
+    options,
+    phone,
+)
+from forms.registries import RevealQuery
+from referral.cases.codelists import ETHNIC_GROUPS, ICD10_F
 from referral.cases.models import (
+    DISABILITY_GRADES,
+    OTHER_DIAGNOSIS,
     AbilityLevel,
     Channel,
     ConsentSigner,
+    Education,
     EligibilityGroup,
+    Employment,
     FeePayer,
     FollowUpMethod,
     FollowUpNextStep,
     Insight,
+    LivingArrangement,
+    MaritalStatus,
+    MedicalInsurance,
     MedicationAdherence,
     Satisfaction,
     ServiceForm,
@@ -44,12 +64,142 @@ def _aware(value):
     return value
 
 
-class PersonForm(SubForm):
+class _Identity:
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
     id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(min=18, max=18), IdNumber()])
     phone = StringField(_l("联系电话"), validators=[Optional(), phone])
     address = StringField(_l("居住地址"), validators=[Optional(), Length(max=255)])
     division = DivisionField(_l("居住地县（市、区）"), validators=[DataRequired(), division_code])
+
+
+# --- the person's record (DESIGN §3.5 payload names; docs/domain.md#the-persons-record) ----------------------
+# Every field optional; each says what it is for (用于…), as a form asking about someone's life should.
+
+class DiagnosisForm(SubForm):
+    icd10 = SelectField(_l("主要诊断"), validators=[Optional()], choices=options([
+        ("", _l("未填写")), *((code, f"{code} {name}") for code, name in ICD10_F.items()),
+        (OTHER_DIAGNOSIS, _l("其他（请填写诊断名称）"))]),
+        description=_l("按 ICD-10 精神和行为障碍（F00–F99）选择。用于确认服务对象类别和制定康复方案；属健康信息，默认隐藏。"))
+    name = StringField(_l("诊断名称"), validators=[Optional(), Length(max=128)],
+                       description=_l("主要诊断选“其他”时填写；选了编码的不必填写。"))
+    diagnosed_on = DateField(_l("发病／首次诊断时间"), validators=[Optional()], description=_l("用于了解病程。"))
+
+    def validate(self, extra_validators=None):
+        # Not validate_name: Optional() ends an empty field's checks before an inline validator runs.
+        valid = super().validate(extra_validators)
+        if self.icd10.data == OTHER_DIAGNOSIS and not (self.name.data or "").strip():
+            self.name.errors = [*self.name.errors, _l("主要诊断选“其他”时，请填写诊断名称。")]
+            valid = False
+        return valid
+
+    def validate_diagnosed_on(self, field):
+        if field.data is not None and not self.icd10.data:
+            raise ValidationError(_l("请先选择主要诊断。"))
+
+
+class MedicationForm(SubForm):
+    """One medicine taken now. A row left wholly blank (the page offers spare rows) is no medicine."""
+
+    name = StringField(_l("药名"), validators=[Optional(), Length(max=64)])
+    dose = StringField(_l("剂量"), validators=[Optional(), Length(max=32)], description=_l("如：2mg"))
+    frequency = StringField(_l("用法／频次"), validators=[Optional(), Length(max=32)], description=_l("如：每日两次"))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not (self.name.data or "").strip() and not self.is_blank():
+            self.name.errors = [*self.name.errors, _l("请填写药名。")]
+            valid = False
+        return valid
+
+    def is_blank(self) -> bool:
+        return not any((f.data or "").strip() for f in (self.name, self.dose, self.frequency))
+
+
+class DisabilityForm(SubForm):
+    number = StringField(_l("残疾人证号"), validators=[Optional(), Length(max=32),
+                                                     Regexp(r"^[0-9A-Za-z]+$", message=_l("证号只能包含数字和字母。"))],
+                         description=_l("第二代残疾人证号为 20 位：身份证号加残疾类别和等级。用于衔接残联的康复救助和补贴。"))
+    grade = ChosenIntegerField(_l("精神残疾等级"), validators=[Optional(), NumberRange(min=1, max=4)],
+                               options=[(g, _l(label)) for g, label in DISABILITY_GRADES.items()])
+
+
+class _PersonRecord:
+    """The record's fields, shared by the applicant part of an application and the ``person`` of a PATCH."""
+
+    ethnicity = SelectField(_l("民族"), validators=[Optional()],
+                            choices=options([("", _l("未填写")), *((c, n) for c, n in ETHNIC_GROUPS.items())]),
+                            description=_l("用于基本情况档案，以及按民族提供语言和生活习惯上的照顾。"))
+    marital_status = SelectField(_l("婚姻状况"), choices=coded(MaritalStatus, blank=_l("未填写")),
+                                 validators=[Optional()], description=_l("用于了解家庭支持和照料情况。"))
+    education = SelectField(_l("文化程度"), choices=coded(Education, blank=_l("未填写")), validators=[Optional()],
+                            description=_l("用于选择适合的康复训练和宣教方式。"))
+    employment = SelectField(_l("职业／就业状况"), choices=coded(Employment, blank=_l("未填写")),
+                             validators=[Optional()], description=_l("用于评估职业康复和就业支持的需要。"))
+    living_arrangement = SelectField(_l("居住状况"), choices=coded(LivingArrangement, blank=_l("未填写")),
+                                     validators=[Optional()], description=_l("用于安排上门服务和家庭支持。"))
+    diagnosis = FormField(DiagnosisForm, label=_l("主要诊断"))
+    medications = FieldList(FormField(MedicationForm), label=_l("当前用药"), min_entries=0, max_entries=20)
+    disability_certificate = FormField(DisabilityForm, label=_l("残疾人证"))
+    subsistence_allowance = YesNoField(_l("享受低保或特困人员供养"),
+                                       description=_l("用于减免费用、衔接社会救助。"))
+    medical_insurance = SelectField(_l("医疗保险"), choices=coded(MedicalInsurance, blank=_l("未填写")),
+                                    validators=[Optional()], description=_l("用于就医费用和转介医疗的安排。"))
+    smd_registered = YesNoField(_l("已纳入严重精神障碍管理"),
+                                description=_l("即已在基层卫生健康部门登记、接受随访管理。用于与精防随访衔接。"))
+
+    def person_data(self) -> dict:
+        """The record as the API names it (DESIGN §3.5): every field, None where nothing was given."""
+        d, c = self.diagnosis.form, self.disability_certificate.form
+        return {
+            "ethnicity": self.ethnicity.data or None, "marital_status": self.marital_status.data or None,
+            "education": self.education.data or None, "employment": self.employment.data or None,
+            "living_arrangement": self.living_arrangement.data or None,
+            "diagnosis": {"icd10": d.icd10.data, "name": (d.name.data or "").strip() or None,
+                          "diagnosed_on": d.diagnosed_on.data} if d.icd10.data else None,
+            "medications": [{"name": (m.form.name.data or "").strip(), "dose": (m.form.dose.data or "").strip(),
+                             "frequency": (m.form.frequency.data or "").strip()}
+                            for m in self.medications if not m.form.is_blank()],
+            "disability_certificate": {"number": c.number.data or None, "grade": c.grade.data}
+            if (c.number.data or c.grade.data is not None) else None,
+            "subsistence_allowance": self.subsistence_allowance.data,
+            "medical_insurance": self.medical_insurance.data or None,
+            "smd_registered": self.smd_registered.data,
+        }
+
+
+class PersonForm(SubForm, _Identity, _PersonRecord):
+    """The applicant of an application: who they are, and (optional) their record."""
+
+
+class PersonRecordForm(SubForm, _PersonRecord):
+    pass
+
+
+class CasePersonForm(BaseForm):
+    """PATCH /api/v1/cases/{id} and the 个人档案 page: the person's record and the case's eligibility group.
+    In the API only the keys sent change (a key sent as null clears it); the page sends them all."""
+
+    person = FormField(PersonRecordForm, label=_l("个人档案"))
+    eligibility_group = SelectField(_l("对象类别"), choices=coded(EligibilityGroup, blank=_l("未填写")),
+                                    validators=[Optional()],
+                                    description=_l("用于确认是否属于本省的服务对象，并按类别统计。"))
+
+    def to_data(self, keys=None, *, group: bool = True) -> dict:
+        """The changes: ``keys`` the person's fields to set (None: all of them); ``group`` whether the
+        eligibility group is set too."""
+        record = self.person.form.person_data()
+        data = {"person": {k: v for k, v in record.items() if keys is None or k in keys}}
+        if group:
+            data["eligibility_group"] = self.eligibility_group.data or None
+        return data
+
+
+class CaseRevealQuery(RevealQuery):
+    """GET /api/v1/cases/{id}: ``reveal=id_number`` (身份证号, phones, 残疾人证号) or ``reveal=health``
+    (diagnosis and medications), each with its reason, recorded."""
+
+    reveal = SelectField(_l("显示完整字段"), choices=options([("", ""), ("id_number", "id_number"), ("health", "health")]),
+                         validators=[Optional()])
 
 
 class GuardianForm(SubForm):
@@ -89,7 +239,7 @@ class ApplicationForm(BaseForm):
                 "guardian_phone": g.phone.data or "", "needs": self.needs.data,
                 "service_types": list(self.service_types.data or []), "consent_signer": c.signer.data,
                 "eligibility_group": self.eligibility_group.data or None,
-                "consent_signed_at": _aware(c.signed_at.data)}
+                "consent_signed_at": _aware(c.signed_at.data), "person": a.person_data()}
 
 
 class TalentIdsField(MultiCheckboxField):

@@ -1,7 +1,7 @@
 """Shared fields and validators."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, widgets
+from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
 
@@ -149,3 +149,59 @@ class DivisionField(StringField):
 
         chosen = request.form.get(f"{self.name}__province", "") if has_request_context() else ""
         return chosen if len(chosen) == 6 and chosen.isdigit() else ""
+
+
+class OptionsSelect:
+    """A <select> over a field's ``options`` ((value, label) pairs), for fields that are not SelectFields but
+    are still chosen, never typed: a yes/no that may be unknown, a grade 1–4."""
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+        from wtforms.widgets import html_params
+
+        kwargs.setdefault("id", field.id)
+        current = field.selected_value()
+        out = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        out += [f'<option value="{escape(v)}"{" selected" if v == current else ""}>{escape(label)}</option>'
+                for v, label in field.options]
+        out.append("</select>")
+        return Markup("".join(out))
+
+
+class YesNoField(BooleanField):
+    """是／否, or not known (None). JSON: true, false or null; a page: a select with 未填写 first, so an
+    unanswered question is not stored as 否."""
+
+    widget = OptionsSelect()
+    false_values = (False, "false", "n", "no", "0")
+
+    @property
+    def options(self):
+        return [("", _l("未填写")), ("true", _l("是")), ("false", _l("否"))]
+
+    def process_data(self, value):
+        self.data = None if value is None else bool(value)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+        else:
+            self.data = valuelist[0] not in self.false_values
+
+    def selected_value(self) -> str:
+        return "" if self.data is None else ("true" if self.data else "false")
+
+
+class ChosenIntegerField(IntegerField):
+    """An integer picked from ``options`` ((value, label) pairs, value as text): JSON takes the number."""
+
+    widget = OptionsSelect()
+
+    def __init__(self, label=None, validators=None, options=(), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.options = [("", _l("未填写")), *[(str(v), lbl) for v, lbl in options]]
+
+    def selected_value(self) -> str:
+        if self.data is not None:
+            return str(self.data)
+        return self.raw_data[0] if self.raw_data else ""

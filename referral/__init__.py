@@ -36,6 +36,9 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from referral.calendar import check_deadline_config
 
     check_deadline_config(app.config)  # a typo in a province's deadline profile stops start-up, not a page
+    from referral.cases.eligibility import check_eligibility_config
+
+    check_eligibility_config(app.config)  # and so does one in its eligibility profile
 
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],

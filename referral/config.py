@@ -102,6 +102,11 @@ class BaseConfig:
     DEMAND_HASH_KEY: str | None = None
     DEMAND_IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
+    # Eligibility groups (docs/domain.md#eligibility-groups): every province serves 严重精神障碍 and 其他精神障碍;
+    # a province's profile adds the groups it also serves ("有条件的地方"): {"220000": ["depression", "autism"]}.
+    # Checked at start-up (referral/cases/eligibility.py: check_eligibility_config).
+    ELIGIBILITY_PROFILES: dict = {}
+
     # Trust X-Forwarded-For/-Proto from this many proxies (0: not behind a proxy).
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
@@ -125,3 +130,5 @@ class TestingConfig(BaseConfig):
     TASK_QUEUE_URL = "immediate"
     DOCUMENT_EXPORT_WORKERS = 1  # one render process: the tests' machines have few cores
     DEMAND_HASH_KEY = "tests-only-" + secrets.token_hex(8)
+    # The tests' province (吉林, like the demo) serves every group; 北京 keeps the baseline, so both are tested.
+    ELIGIBILITY_PROFILES = {"220000": ["severe_mental_disorder", "other_mental_disorder", "depression", "autism"]}

@@ -260,6 +260,57 @@ CASES = (
 )
 
 
+# The person's record of each demo case (docs/domain.md#the-persons-record): 民族, marriage, schooling, work,
+# living, diagnosis (ICD-10) with its year, medicines, 残疾人证 grade (the number is the ID number + 6 for 精神
+# + the grade), 低保/特困, 医保, 纳入严重精神障碍管理 — so printed forms look like real ones.
+_MEDS = {
+    "利培酮": ("利培酮", "2mg", "每日两次"), "奥氮平": ("奥氮平", "10mg", "每晚一次"),
+    "阿立哌唑": ("阿立哌唑", "10mg", "每日一次"), "碳酸锂": ("碳酸锂", "0.25g", "每日三次"),
+    "丙戊酸镁": ("丙戊酸镁缓释片", "250mg", "每日两次"), "舍曲林": ("舍曲林", "50mg", "每日一次"),
+    "帕罗西汀": ("帕罗西汀", "20mg", "每日早饭后一次"), "氯氮平": ("氯氮平", "25mg", "每晚一次"),
+}
+PERSONS = {  # name: (民族, marital, education, employment, living, ICD-10, year, medicines, grade, 低保, 医保, 精防)
+    "周一鸣": ("01", "married", "bachelor_or_above", "employed", "with_family", "F32", 2021, ("舍曲林",), None,
+            False, "employee", False),
+    "吴晓燕": ("01", "divorced", "senior_secondary", "unemployed", "with_family", "F31", 2012, ("碳酸锂", "奥氮平"), 3,
+            False, "resident", True),
+    "郑国强": ("03", "married", "junior_secondary", "not_working", "with_family", "F20", 1995, ("氯氮平",), 2,
+            True, "resident", True),
+    "王海涛": ("01", "unmarried", "senior_secondary", "unemployed", "with_family", "F20", 2010, ("利培酮",), 3,
+            False, "resident", True),
+    "冯丽娟": ("10", "married", "junior_college", "not_working", "with_family", "F25", 2016, ("阿立哌唑", "丙戊酸镁"), 3,
+            False, "resident", True),
+    "陈建华": ("01", "unmarried", "junior_secondary", "not_working", "with_family", "F20", 2005, ("利培酮",), 2,
+            True, "resident", True),
+    "褚晓明": ("11", "unmarried", "bachelor_or_above", "unemployed", "with_family", "F20", 2017, ("奥氮平",), 4,
+            False, "resident", True),
+    "卫红梅": ("01", "widowed", "primary", "retired", "alone", "F22", 2001, ("利培酮",), 2, True, "resident", True),
+    "蒋志强": ("02", "divorced", "senior_secondary", "unemployed", "with_family", "F31", 2009, ("碳酸锂", "丙戊酸镁"), 3,
+            False, "resident", True),
+    "沈玉兰": ("01", "married", "junior_secondary", "retired", "with_family", "F20", 1990, ("氯氮平",), 2,
+            True, "employee", True),
+    "韩立新": ("01", "unmarried", "senior_secondary", "employed", "with_family", "F20", 2008, ("阿立哌唑",), 4,
+            False, "resident", True),
+    "杨春花": ("01", "married", "junior_college", "employed", "with_family", "F33", 2019, ("帕罗西汀",), None,
+            False, "employee", False),
+    "朱小宝": ("01", "unmarried", "primary", "student", "with_family", "F84", None, (), 2, False, "resident", False),
+}
+
+
+def _person_record(name: str, id_number: str) -> dict:
+    """The applicant's record as the application form takes it (DESIGN §3.5 payload names)."""
+    (ethnicity, marital, education, employment, living, icd10, year, meds, grade, allowance, insurance,
+     registered) = PERSONS[name]
+    return {
+        "ethnicity": ethnicity, "marital_status": marital, "education": education, "employment": employment,
+        "living_arrangement": living,
+        "diagnosis": {"icd10": icd10, "name": None, "diagnosed_on": date(year, 3, 15) if year else None},
+        "medications": [dict(zip(("name", "dose", "frequency"), _MEDS[m], strict=True)) for m in meds],
+        "disability_certificate": {"number": f"{id_number}6{grade}", "grade": grade} if grade else None,
+        "subsistence_allowance": allowance, "medical_insurance": insurance, "smd_registered": registered,
+    }
+
+
 def _seed_cases(users, main_admin, main):
     """Cases in every state of docs/domain.md#case-machine, walked through the real machine by the demo accounts."""
     from referral.cases import services as cases
@@ -306,17 +357,25 @@ def _seed_cases(users, main_admin, main):
     }
     actor_of = {"register": officer, "return": officer, "reject": officer, "refer": officer, "withdraw": officer,
                 "accept": main_admin}
+    from flask import current_app
+
+    from referral.cases.eligibility import groups_served
+
+    # The optional groups only where the demo province's profile serves them (docs/domain.md#eligibility-groups).
+    served = {str(g) for g in groups_served(current_app.config, COUNTY)}
     for n, (name, birth, channel, address, phone, events) in enumerate(CASES, start=1):
         birth = birth or (today - timedelta(days=365 * 13)).strftime("%Y%m%d")
         creator = {"self": None, "medical": hospital, "other": community}[channel]
+        group = "autism" if name == "朱小宝" else "depression" if channel == "self" else "severe_mental_disorder"
         case = cases.submit_application(actor=creator, data={
+            "person": _person_record(name, _id_number(200 + n, birth)),
             "channel": channel, "name": name, "id_number": _id_number(200 + n, birth), "division_code": COUNTY,
             "phone": phone, "address": address, "needs": "出院后希望恢复生活自理和社交能力。",
             "service_types": ["服药训练", "社交技能训练"], "assister_role": "儿童主任" if channel == "other" else "",
             "consent_signer": "guardian" if name == "朱小宝" else "applicant",
             "guardian_name": "朱大海" if name == "朱小宝" else "", "guardian_phone": phone if name == "朱小宝" else "",
             "guardian_relation": "父亲" if name == "朱小宝" else "",
-            "eligibility_group": "autism" if name == "朱小宝" else "depression" if channel == "self" else "severe_mental_disorder"})
+            "eligibility_group": group if group in served else "other_mental_disorder"})
         for event in events:
             cases.advance_case(case, actor=actor_of.get(event, staff), event=event, **payloads[event])
 

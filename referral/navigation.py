@@ -30,6 +30,7 @@ NAV = (
     NavItem("users.staff", _l("本机构人员"), Permission.MANAGE_STAFF),
     NavItem("registries.directory", _l("机构名录"), None),
     NavItem("divisions.index", _l("行政区划"), Permission.VIEW_DIVISIONS),
+    NavItem("cases.eligibility_profiles", _l("服务对象类别"), Permission.VIEW_DIVISIONS),
     NavItem("users.index", _l("用户管理"), Permission.VIEW_USERS),
     NavItem("audit.index", _l("审计日志"), Permission.VIEW_AUDIT),
 )

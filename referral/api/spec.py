@@ -21,6 +21,7 @@ from wtforms import (
     DateField,
     DateTimeField,
     DecimalField,
+    FieldList,
     FloatField,
     FormField,
     IntegerField,
@@ -162,14 +163,34 @@ def _flatten(form, payload: dict, prefix: str, out: MultiDict, errors: dict, pat
             continue
         if isinstance(fld, FormField):
             _flatten(fld.form, value, fld.name + fld.separator, out, errors, f"{path}{key}.")
+        elif isinstance(fld, FieldList):
+            _flatten_list(fld, value, out, errors, f"{path}{key}")
         elif schema_type == "array":
             for item in value:
                 out.add(fld.name, str(item))
         elif schema_type == "boolean":
-            if value:
-                out.add(fld.name, "y")
+            # "false" rather than nothing: a field that may be unknown (forms.fields.YesNoField) tells them apart.
+            out.add(fld.name, "y" if value else "false")
         else:
             out.add(fld.name, str(value))
+
+
+def _entry_form(fld: FieldList, index: int):
+    """A probe of entry ``index`` of a list of sub-forms (``name-0-…``), to flatten its JSON object."""
+    return fld.unbound_field.args[0](formdata=None, prefix=f"{fld.name}{fld._separator}{index}{fld._separator}")
+
+
+def _flatten_list(fld: FieldList, items: list, out: MultiDict, errors: dict, path: str):
+    """A JSON array of objects into a FieldList of FormFields (``medications-0-name`` …); errors at ``path.i``."""
+    if fld.max_entries is not None and len(items) > fld.max_entries:
+        errors[path] = [_("最多 %(n)d 项。", n=fld.max_entries)]
+        return
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[f"{path}.{index}"] = [_("应为%(type)s。", type=_TYPE_NAMES["object"])]
+            continue
+        probe = _entry_form(fld, index)
+        _flatten(probe, item, probe._prefix, out, errors, f"{path}.{index}.")
 
 
 def validated(form_class, source_data, *, source: str):
@@ -195,6 +216,10 @@ def flat_errors(errors: dict, prefix: str = "") -> dict:
     for name, value in errors.items():
         if isinstance(value, dict):
             out.update(flat_errors(value, f"{prefix}{name}."))
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):  # a FieldList: one dict per entry
+            for index, entry in enumerate(value):
+                if isinstance(entry, dict) and entry:
+                    out.update(flat_errors(entry, f"{prefix}{name}.{index}."))
         else:
             out[f"{prefix}{name}"] = [str(v) for v in value]
     return out
@@ -209,6 +234,14 @@ def _choices(fld):
 def field_schema(fld) -> dict:
     if isinstance(fld, FormField):
         return form_schema(fld.form, prefix=fld.name + fld.separator)
+    if isinstance(fld, FieldList):  # of sub-forms: an array of objects
+        probe = _entry_form(fld, 0)
+        schema = {"type": "array", "items": form_schema(probe, prefix=probe._prefix)}
+        if fld.max_entries is not None:
+            schema["maxItems"] = fld.max_entries
+        if fld.label and fld.label.text:
+            schema["title"] = str(fld.label.text)
+        return schema
     if isinstance(fld, SelectMultipleField):
         # Choices set per request (a county list) are not a fixed enum: the items are codes.
         items = {"type": "string", "enum": _choices(fld)} if fld.choices else {"type": "string", "pattern": "^[0-9]{6}$"}

@@ -11,15 +11,16 @@ from forms.cases import (
     ApiCaseEventForm,
     ApplicationForm,
     CaseListQuery,
+    CasePersonForm,
+    CaseRevealQuery,
     PublicResubmitForm,
     PublicStatusQuery,
     PublicWithdrawForm,
 )
-from forms.registries import RevealQuery
-from referral.api.spec import operation
+from referral.api.spec import json_body, operation
 from referral.auth.permissions import Permission
 from referral.cases import services
-from referral.cases.models import Case
+from referral.cases.models import Case, CasePerson
 from referral.cases.policies import can_refer, can_see_identity
 from referral.cases.presenters import CASE_SCHEMA, HISTORY_SCHEMA, case_json, history_json
 from referral.cases.queries import (
@@ -48,10 +49,14 @@ def _case_or_404(user, case_id):
     return one_visible_or_404(cases_visible_to(user).where(Case.id == case_id))
 
 
-def _json(user, case, reveal=False, parts=None):
+def _json(user, case, reveal=False, parts=None, person=False, health=False):
+    """``person``: the case's record if already loaded (None: it has none); False: load it here."""
     if parts is None:
         parts = case_parts([case.id])[case.id]
-    return case_json(case, reveal=reveal, identity=can_see_identity(user, case), parts=parts)
+    if person is False:
+        person = db.session.get(CasePerson, case.id)
+    return case_json(case, reveal=reveal, identity=can_see_identity(user, case), parts=parts, person=person,
+                     health=health)
 
 
 @operation("/cases", "POST", summary="提交转介服务申请（协助人或转介服务人员代为录入）", tag="cases", body=ApplicationForm,
@@ -71,19 +76,39 @@ def list_cases(user, query):
                         overdue_flag=query.overdue.data or "", sort=query.sort.data or "")
     page = db.paginate(stmt, page=query.page.data or 1,
                        per_page=query.per_page.data or 25, error_out=False, max_per_page=100)
-    parts = case_parts([c.id for c in page.items])
-    return {"items": [_json(user, c, parts=parts[c.id]) for c in page.items], "total": page.total, "page": page.page,
-            "per_page": page.per_page}
+    ids = [c.id for c in page.items]
+    parts = case_parts(ids)
+    # A list never shows health data (docs/domain.md#personal-data): the records' diagnoses stay "***".
+    persons = {p.case_id: p for p in db.session.scalars(db.select(CasePerson).where(CasePerson.case_id.in_(ids)))}
+    return {"items": [_json(user, c, parts=parts[c.id], person=persons.get(c.id)) for c in page.items],
+            "total": page.total, "page": page.page, "per_page": page.per_page}
 
 
-@operation("/cases/<int:case_id>", "GET", summary="个案详情（证件号、电话默认脱敏；reveal=id_number 需理由并记录）",
-           tag="cases", query=RevealQuery, responses={200: ("个案", CASE_SCHEMA)}, errors=(403, 404))
+@operation("/cases/<int:case_id>", "GET", summary="个案详情（证件号、电话默认脱敏，reveal=id_number 需理由并记录；"
+           "诊断和用药默认显示为 ***，reveal=health 需理由并记录）",
+           tag="cases", query=CaseRevealQuery, responses={200: ("个案", CASE_SCHEMA)}, errors=(403, 404))
 def get_case(user, case_id, query):
     case = _case_or_404(user, case_id)
-    reveal = query.reveal.data == "id_number"
+    reveal, health = query.reveal.data == "id_number", query.reveal.data == "health"
     if reveal:
         services.reveal_identity(case, actor=user, reason=query.reason.data or "")
-    return _json(user, case, reveal=reveal)
+    if health:
+        services.reveal_health(case, actor=user, reason=query.reason.data or "")
+    return _json(user, case, reveal=reveal, health=health)
+
+
+@operation("/cases/<int:case_id>", "PATCH", tag="cases", body=CasePersonForm,
+           summary="修改个人档案 person{…} 和对象类别 eligibility_group（负责本个案的转介服务人员或承接机构服务人员）",
+           description="只修改请求中给出的字段；字段为 null 即清空。诊断 diagnosis {icd10: F00–F99 或 other, name, "
+                       "diagnosed_on}，用药 medications [{name, dose, frequency}]。本省未开展的对象类别答 422，"
+                       "并说明可以求助的其他途径。回答中的诊断和用药显示为 ***。",
+           responses={200: ("修改后的个案", CASE_SCHEMA)}, errors=(403, 404, 409))
+def update_case(user, case_id, data):
+    case = _case_or_404(user, case_id)
+    sent = json_body()  # PATCH: the keys sent are the ones to change
+    services.update_person(case, actor=user, data=data.to_data(keys=set(sent.get("person") or {}),
+                                                               group="eligibility_group" in sent))
+    return _json(user, case)
 
 
 @operation("/cases/<int:case_id>/history", "GET", summary="个案的全部事件记录", tag="cases",

@@ -395,3 +395,98 @@ class FollowUp(db.Model):
                                                       server_default=text("false"))
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+
+# --- the person's record (DESIGN §3.5; docs/domain.md#the-persons-record) ------------------------------------
+# What the standard forms ask about the person, held once and printed on T3/T7. Optional at application,
+# asked at registration and assessment; every column may stay empty (未填写).
+
+class MaritalStatus(Coded):
+    UNMARRIED = "unmarried", N_("未婚")
+    MARRIED = "married", N_("已婚")
+    DIVORCED = "divorced", N_("离婚")
+    WIDOWED = "widowed", N_("丧偶")
+
+
+class Education(Coded):
+    """文化程度, the levels of GB/T 4658 folded as the rehabilitation forms ask them."""
+
+    NONE = "none", N_("未上过学")
+    PRIMARY = "primary", N_("小学")
+    JUNIOR_SECONDARY = "junior_secondary", N_("初中")
+    SENIOR_SECONDARY = "senior_secondary", N_("高中／中专")
+    JUNIOR_COLLEGE = "junior_college", N_("大专")
+    BACHELOR_OR_ABOVE = "bachelor_or_above", N_("本科及以上")
+
+
+class Employment(Coded):
+    """职业／就业状况: 失业 is out of work and looking, 无业 not working (nor looking)."""
+
+    EMPLOYED = "employed", N_("在业")
+    UNEMPLOYED = "unemployed", N_("失业")
+    NOT_WORKING = "not_working", N_("无业")
+    STUDENT = "student", N_("在校")
+    RETIRED = "retired", N_("退休")
+    OTHER = "other", N_("其他")
+
+
+class LivingArrangement(Coded):
+    ALONE = "alone", N_("独居")
+    WITH_FAMILY = "with_family", N_("与家人同住")
+    INSTITUTION = "institution", N_("住在机构")
+    OTHER = "other", N_("其他")
+
+
+class MedicalInsurance(Coded):
+    EMPLOYEE = "employee", N_("城镇职工基本医疗保险")
+    RESIDENT = "resident", N_("城乡居民基本医疗保险")
+    NONE = "none", N_("无")
+    OTHER = "other", N_("其他")
+
+
+# 精神残疾等级 on the 残疾人证 (GB/T 26341): 一级 the most severe.
+DISABILITY_GRADES = {1: N_("一级"), 2: N_("二级"), 3: N_("三级"), 4: N_("四级")}
+OTHER_DIAGNOSIS = "other"  # a diagnosis outside the list of F00–F99 categories: its name is typed
+
+
+class CasePerson(db.Model):
+    """The person's record of a case, one row per case (kept out of ``cases`` so that row stays lean and the
+    health data sits apart). No row: nothing recorded yet. Diagnosis and medications are health data:
+    masked and revealed like the 身份证号 (``policies.can_see_health_data``)."""
+
+    __tablename__ = "case_persons"
+    __table_args__ = (
+        CheckConstraint("ethnicity IS NULL OR length(ethnicity) = 2", name="ethnicity_code"),
+        CheckConstraint(f"marital_status IS NULL OR marital_status IN ({MaritalStatus.sql_in()})",
+                        name="marital_status_known"),
+        CheckConstraint(f"education IS NULL OR education IN ({Education.sql_in()})", name="education_known"),
+        CheckConstraint(f"employment IS NULL OR employment IN ({Employment.sql_in()})", name="employment_known"),
+        CheckConstraint(f"living_arrangement IS NULL OR living_arrangement IN ({LivingArrangement.sql_in()})",
+                        name="living_arrangement_known"),
+        CheckConstraint(f"medical_insurance IS NULL OR medical_insurance IN ({MedicalInsurance.sql_in()})",
+                        name="medical_insurance_known"),
+        # A diagnosis is a code of the list (its name copied) or 'other' with a typed name: never half of one.
+        CheckConstraint("(diagnosis_icd10 IS NULL) = (diagnosis_name IS NULL)", name="diagnosis_whole"),
+        CheckConstraint(f"diagnosis_icd10 IS NULL OR diagnosis_icd10 = '{OTHER_DIAGNOSIS}' "
+                        "OR (length(diagnosis_icd10) = 3 AND diagnosis_icd10 LIKE 'F%')", name="diagnosis_code"),
+        CheckConstraint("diagnosed_on IS NULL OR diagnosis_icd10 IS NOT NULL", name="diagnosed_on_has_diagnosis"),
+        CheckConstraint("disability_grade IS NULL OR disability_grade BETWEEN 1 AND 4", name="disability_grade_range"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), primary_key=True)
+    ethnicity: Mapped[str | None] = mapped_column(String(2))  # GB/T 3304 (referral/cases/data/ethnic_groups.csv)
+    marital_status: Mapped[str | None] = mapped_column(String(16))
+    education: Mapped[str | None] = mapped_column(String(24))
+    employment: Mapped[str | None] = mapped_column(String(16))
+    living_arrangement: Mapped[str | None] = mapped_column(String(16))
+    diagnosis_icd10: Mapped[str | None] = mapped_column(String(8))  # F00–F99 (data/icd10_f.csv) or 'other'
+    diagnosis_name: Mapped[str | None] = mapped_column(String(128))
+    diagnosed_on: Mapped[date | None] = mapped_column(Date)  # 发病／首次诊断时间
+    medications: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [{name, dose, frequency}]
+    disability_certificate_number: Mapped[str | None] = mapped_column(String(32))
+    disability_grade: Mapped[int | None] = mapped_column(SmallInteger)  # 精神残疾 1–4
+    subsistence_allowance: Mapped[bool | None] = mapped_column(Boolean)  # 低保／特困; None: 未填写
+    medical_insurance: Mapped[str | None] = mapped_column(String(16))
+    smd_registered: Mapped[bool | None] = mapped_column(Boolean)  # 纳入严重精神障碍管理
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)

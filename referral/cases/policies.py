@@ -55,3 +55,16 @@ def can_issue_document(user, case, code: str) -> bool:
     """A case's documents print full personal data: for those who serve it; the assister who entered an
     application also prints that one, for the family to sign."""
     return serves_case(user, case) or (code == "application" and case_party(user, case).creator)
+
+
+def can_edit_person(user, case) -> bool:
+    """The person's record (docs/domain.md#the-persons-record): the referral officer who registers the case and
+    the staff of the institution serving it, who ask it at registration and assessment."""
+    party = case_party(user, case)
+    return party.referral_officer or party.institution_staff
+
+
+def can_see_health_data(user, case) -> bool:
+    """Diagnosis and medications: only those whose task needs them — the same people who keep the record —
+    and even they see them masked until they reveal them with a reason, as the 身份证号."""
+    return can_edit_person(user, case)

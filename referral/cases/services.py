@@ -16,15 +16,20 @@ from stdnum.cn import ric
 from referral.audit.services import record
 from referral.auth.permissions import Role
 from referral.calendar import CHINA_TZ, add_working_days, deadlines_for, is_working_day, today_in_china
+from referral.cases.codelists import ETHNIC_GROUPS, ICD10_F
+from referral.cases.eligibility import ELSEWHERE, ELSEWHERE_DEFAULT, groups_served
 from referral.cases.models import (
+    OTHER_DIAGNOSIS,
     Agreement,
     Assessment,
     AssessmentAssessor,
     AssessmentKind,
     Case,
     CaseEvent,
+    CasePerson,
     Channel,
     ConsentSigner,
+    EligibilityGroup,
     FeePayer,
     FollowUp,
     FollowUpNextStep,
@@ -34,7 +39,13 @@ from referral.cases.models import (
     ServiceForm,
     ServiceRecord,
 )
-from referral.cases.policies import can_record_service, can_reveal_identity, case_party
+from referral.cases.policies import (
+    can_edit_person,
+    can_record_service,
+    can_reveal_identity,
+    can_see_health_data,
+    case_party,
+)
 from referral.cases.queries import assessor_choices, latest_recommended_items
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
@@ -46,7 +57,7 @@ from referral.registries.models import Institution, InstitutionService, Institut
 from referral.service_items import SERVICE_ITEMS
 from workflows import engine
 from workflows.approval import ApprovalState
-from workflows.case import OPEN_CASE_STATES, CaseFacts, CaseFlow, CaseState, fire_case
+from workflows.case import FINAL_CASE_STATES, OPEN_CASE_STATES, CaseFacts, CaseFlow, CaseState, fire_case
 from workflows.engine import ActionRefused
 from workflows.referral import fire_referral
 
@@ -130,6 +141,8 @@ def submit_application(*, actor, data: dict) -> Case:
             Role.MEDICAL_ASSISTER, Role.COMMUNITY_ASSISTER) and division.code != actor.division_code:
         # A referral officer registers the residents of their own county (docs/domain.md#roles-and-scope).
         errors.setdefault("applicant.division", []).append(_("转介服务人员只能为本县（市、区）居民登记申请。"))
+    if division is not None and (problem := group_refusal(division.code, data.get("eligibility_group"))):
+        errors.setdefault("eligibility_group", []).append(problem)
     signed_at = data.get("consent_signed_at")
     if signed_at is not None and signed_at > utcnow():
         errors.setdefault("consent.signed_at", []).append(_("签署时间不能晚于现在。"))
@@ -158,10 +171,13 @@ def submit_application(*, actor, data: dict) -> Case:
     case.due_date = due_date_of(case)
     db.session.add(case)
     db.session.flush()
+    # The record is optional at application: what was given is kept, checked like any later change.
+    recorded = _write_person(case, {k: v for k, v in (data.get("person") or {}).items() if v not in (None, [])},
+                             actor=actor, prefix="applicant.")
     _history(case, "apply", None, CaseState.APPLIED, actor, {"channel": channel.value,
                                                              "duplicate_of": duplicate})
     record("case.apply", "case", case.id, actor=actor, division_code=case.division_code, channel=channel.value,
-           minor=minor, duplicate_of=duplicate)
+           minor=minor, duplicate_of=duplicate, person_fields=recorded)
     db.session.flush()
     return case
 
@@ -512,3 +528,112 @@ def reveal_identity(case: Case, *, actor, reason: str) -> None:
     record("case.reveal_identity", "case", case.id, actor=actor, division_code=case.division_code,
            reason=reason.strip())
     db.session.flush()
+
+
+# --- the person's record and the eligibility group (docs/domain.md#the-persons-record) ------------------------
+
+def group_refusal(division_code: str, group: str | None) -> str | None:
+    """Why an application of ``group`` cannot be taken in the province of ``division_code``, naming where else
+    to turn (docs/domain.md#eligibility-groups); None when the province serves it (or no group is given)."""
+    if not group or EligibilityGroup(group) in groups_served(current_app.config, division_code):
+        return None
+    province = db.session.get(Division, division_code[:2] + "0000")
+    group = EligibilityGroup(group)
+    return _("%(p)s目前未将“%(g)s”纳入精神障碍社区康复转介的服务对象，本平台暂不能受理。%(e)s",
+             p=province.name if province is not None else _("本省"), g=_(group.label),
+             e=_(ELSEWHERE.get(group, ELSEWHERE_DEFAULT)))
+
+
+def person_of(case: Case) -> CasePerson | None:
+    return db.session.get(CasePerson, case.id)
+
+
+def _person_columns(key: str, value, prefix: str, errors: dict) -> dict:
+    """One payload field of the record (DESIGN §3.5 names) → the columns it sets. Shape was checked by the
+    form; here what needs the lists and the calendar."""
+    if key == "diagnosis":
+        if not value:
+            return {"diagnosis_icd10": None, "diagnosis_name": None, "diagnosed_on": None}
+        code, name, on = value.get("icd10"), (value.get("name") or "").strip(), value.get("diagnosed_on")
+        if code != OTHER_DIAGNOSIS and code not in ICD10_F:
+            errors[f"{prefix}diagnosis.icd10"] = [_("请从列表中选择诊断（F00–F99 或“其他”）。")]
+        elif code == OTHER_DIAGNOSIS and not name:
+            errors[f"{prefix}diagnosis.name"] = [_("主要诊断选“其他”时，请填写诊断名称。")]
+        if on is not None and on > today_in_china():
+            errors[f"{prefix}diagnosis.diagnosed_on"] = [_("发病／首次诊断时间不能晚于今天。")]
+        # A listed code carries its own name: what the list says, not what was typed.
+        return {"diagnosis_icd10": code, "diagnosis_name": ICD10_F.get(code, name), "diagnosed_on": on}
+    if key == "medications":
+        return {"medications": [{"name": m["name"], "dose": m.get("dose") or "", "frequency": m.get("frequency") or ""}
+                                for m in value or []]}
+    if key == "disability_certificate":
+        value = value or {}
+        return {"disability_certificate_number": (value.get("number") or "").upper() or None,
+                "disability_grade": value.get("grade")}
+    if key == "ethnicity" and value is not None and value not in ETHNIC_GROUPS:
+        errors[f"{prefix}ethnicity"] = [_("请从列表中选择民族。")]
+    return {key: value}
+
+
+PERSON_FIELDS = ("ethnicity", "marital_status", "education", "employment", "living_arrangement", "diagnosis",
+                 "medications", "disability_certificate", "subsistence_allowance", "medical_insurance",
+                 "smd_registered")
+
+
+def _write_person(case: Case, data: dict, *, actor, prefix: str) -> list[str]:
+    """Set the record's fields named in ``data`` (the others keep their value); the names of those that changed.
+    Errors are keyed by ``prefix`` + the payload's path (``person.diagnosis.icd10``, ``applicant.ethnicity``)."""
+    errors: dict[str, list[str]] = {}
+    columns = {}
+    for key in PERSON_FIELDS:
+        if key in data:
+            columns[key] = _person_columns(key, data[key], prefix, errors)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    person = person_of(case)
+    if person is None:
+        if not any(v not in (None, []) for cols in columns.values() for v in cols.values()):
+            return []
+        person = CasePerson(case_id=case.id, medications=[])
+        db.session.add(person)
+    changed = [key for key, cols in columns.items() if any(getattr(person, c) != v for c, v in cols.items())]
+    for cols in columns.values():
+        for column, value in cols.items():
+            setattr(person, column, value)
+    if changed:
+        person.updated_by_id = getattr(actor, "id", None)
+    return changed
+
+
+def update_person(case: Case, *, actor, data: dict) -> list[str]:
+    """Change the person's record (``data["person"]``: the fields to set) and, with the key
+    ``eligibility_group``, the case's group (checked against the province's profile). The audit entry names
+    the fields that changed, never their values: the log is read more widely than health data may be."""
+    if not can_edit_person(actor, case):
+        raise NotPermitted(_("只有负责本个案的转介服务人员或承接机构的服务人员可以修改个人档案。"))
+    if case.state in FINAL_CASE_STATES:
+        raise Conflict(_("个案已办结，个人档案不能再修改。"))
+    changed = _write_person(case, data.get("person") or {}, actor=actor, prefix="person.")
+    if "eligibility_group" in data and (data["eligibility_group"] or None) != case.eligibility_group:
+        if problem := group_refusal(case.division_code, data["eligibility_group"]):
+            raise ValidationFailed(problem, fields={"eligibility_group": [problem]})
+        case.eligibility_group = data["eligibility_group"] or None
+        changed.append("eligibility_group")
+    if changed:
+        record("case.update_person", "case", case.id, actor=actor, division_code=case.division_code,
+               fields=sorted(changed))
+    db.session.flush()
+    return changed
+
+
+def reveal_health(case: Case, *, actor, reason: str) -> CasePerson | None:
+    """Diagnosis and medications in full: for those whose task needs them, with a reason, recorded
+    (docs/domain.md#personal-data), like ``reveal_identity``."""
+    if not can_see_health_data(actor, case):
+        raise NotPermitted(_("只有负责本个案的转介服务人员或承接机构的服务人员可以查看诊断和用药。"))
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("请说明查看诊断和用药的理由。")]})
+    record("case.reveal_health", "case", case.id, actor=actor, division_code=case.division_code,
+           reason=reason.strip())
+    db.session.flush()
+    return person_of(case)

@@ -3,18 +3,19 @@ progress, clock, history and the actions the machine allows this user, and one f
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from forms.cases import ApplicationForm, CaseEventForm, CaseListQuery, ServiceRecordForm
+from forms.cases import ApplicationForm, CaseEventForm, CaseListQuery, CasePersonForm, ServiceRecordForm
 from forms.fields import coded, options
 from referral.auth.permissions import Permission, permission_required
 from referral.cases import bp, policies, services
 from referral.cases.api import STAGES
-from referral.cases.models import Agreement, Assessment, Case, FollowUp, Referral, ServiceRecord
-from referral.cases.presenters import mask_phone
+from referral.cases.eligibility import BASELINE, groups_served, profiles
+from referral.cases.models import Agreement, Assessment, Case, EligibilityGroup, FollowUp, Referral, ServiceRecord
+from referral.cases.presenters import mask_phone, person_rows
 from referral.cases.queries import (
     assessor_choices,
     cases_visible_to,
@@ -104,6 +105,7 @@ def detail(case_id: int):
     assessments = db.session.scalars(db.select(Assessment).where(Assessment.case_id == case.id)
                                      .order_by(Assessment.assessed_at)).all()
     latest_risk = assessments[-1].risk_grade if assessments else None
+    person_ = services.person_of(case)
     return render_template(
         "cases/detail.html", case=case, clock=clock(case), steps=STEPS, step=_step(case), stages=STAGES,
         identity=policies.can_see_identity(current_user, case),
@@ -121,6 +123,10 @@ def detail(case_id: int):
         codes=CODE_LABELS,
         risk_gate=latest_risk is not None and latest_risk >= services.RISK_GATE, latest_risk=latest_risk,
         can_reveal=policies.can_reveal_identity(current_user, case),
+        person=person_, person_rows=person_rows(person_),
+        group_label=_(EligibilityGroup(case.eligibility_group).label) if case.eligibility_group else None,
+        can_edit_person=policies.can_edit_person(current_user, case),
+        can_see_health=policies.can_see_health_data(current_user, case),
     )
 
 
@@ -143,7 +149,7 @@ def reveal(case_id: int):
                    flash_errors=True)
     if not run.done:
         return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/reveal.html", case=case)
+    return render_template("cases/reveal.html", case=case, person=services.person_of(case))
 
 
 @bp.route("/cases/<int:case_id>/events/<event>", methods=["GET", "POST"])
@@ -181,6 +187,7 @@ def event(case_id: int, event: str):
         field.flags.required = True  # the machine requires these; the label says so up front
     return render_template("cases/event.html", case=case, event=event, label=EVENT_LABELS[event], form=form,
                            eligible=eligible, codes=CODE_LABELS, dangerous=event in DANGEROUS,
+                           can_edit_person=policies.can_edit_person(current_user, case),
                            return_reason=return_reason(case) if event == "resubmit" else None,
                            risk_gate=services.RISK_GATE), run.status
 
@@ -197,3 +204,72 @@ def add_service_record(case_id: int):
                                                           note=form.note.data or ""), flash_errors=True).done:
         flash(_("已记录服务。"), "success")
     return redirect(url_for("cases.detail", case_id=case.id) + "#records")
+
+
+# --- the person's record (docs/domain.md#the-persons-record) -------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/person", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_CASES)
+def person(case_id: int):
+    """个人档案: the record and the eligibility group, asked at registration and assessment. The form shows the
+    diagnosis and medications in full, so opening it is recorded as a reveal of them."""
+    case = _case_or_404(case_id)
+    if not policies.can_edit_person(current_user, case):
+        raise NotPermitted(_("只有负责本个案的转介服务人员或承接机构的服务人员可以修改个人档案。"))
+    if request.method == "GET":
+        record_ = services.reveal_health(case, actor=current_user, reason=_("打开个人档案进行核实或修改"))
+        db.session.commit()
+        form = CasePersonForm(data={"person": _record_data(record_), "eligibility_group": case.eligibility_group})
+    else:
+        form = CasePersonForm()
+    run = run_form(form, lambda: services.update_person(case, actor=current_user, data=form.to_data()))
+    if run.done:
+        flash(_("个人档案已保存。") if run.result else _("个人档案没有变化。"), "success")
+        return redirect(url_for("cases.detail", case_id=case.id) + "#person-h")
+    while len(form.person.form.medications) < len([m for m in form.person.form.medications
+                                                   if not m.form.is_blank()]) + 2:
+        form.person.form.medications.append_entry()  # spare rows to add a medicine, no JavaScript needed
+    served = [_(g.label) for g in groups_served(current_app.config, case.division_code)]
+    return render_template("cases/person.html", case=case, form=form, served=served), run.status
+
+
+def _record_data(person) -> dict:
+    """A stored record as the form's data (the API's names)."""
+    if person is None:
+        return {}
+    return {"ethnicity": person.ethnicity, "marital_status": person.marital_status, "education": person.education,
+            "employment": person.employment, "living_arrangement": person.living_arrangement,
+            "diagnosis": {"icd10": person.diagnosis_icd10, "name": person.diagnosis_name
+                          if person.diagnosis_icd10 == "other" else "", "diagnosed_on": person.diagnosed_on},
+            "medications": list(person.medications or []),
+            "disability_certificate": {"number": person.disability_certificate_number,
+                                       "grade": person.disability_grade},
+            "subsistence_allowance": person.subsistence_allowance, "medical_insurance": person.medical_insurance,
+            "smd_registered": person.smd_registered}
+
+
+@bp.post("/cases/<int:case_id>/reveal-health")
+@permission_required(Permission.VIEW_CASES)
+def reveal_health(case_id: int):
+    case = _case_or_404(case_id)
+    run = run_form(None, lambda: services.reveal_health(case, actor=current_user,
+                                                        reason=request.form.get("reason", "")), flash_errors=True)
+    if not run.done:
+        return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/reveal_health.html", case=case, person=run.result)
+
+
+@bp.get("/cases/eligibility-profiles")
+@permission_required(Permission.VIEW_DIVISIONS)
+def eligibility_profiles():
+    """The groups each province serves (the ELIGIBILITY_PROFILES setting): for the sysadmin who keeps the
+    settings and the officials whose provinces they are. No personal data."""
+    from referral.divisions.models import Division, DivisionLevel
+
+    provinces = db.session.scalars(db.select(Division).where(Division.level == DivisionLevel.PROVINCE)
+                                   .order_by(Division.code)).all()
+    own = profiles(current_app.config)
+    rows = [(p, set(groups_served(current_app.config, p.code)), p.code in own) for p in provinces]
+    return render_template("cases/eligibility_profiles.html", rows=rows,
+                           groups=[(g, _(g.label)) for g in EligibilityGroup],
+                           baseline="、".join(_(g.label) for g in BASELINE))

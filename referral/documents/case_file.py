@@ -2,9 +2,9 @@
 fields T3/T4 as inferred there. Same rules as ``context.py``: only str/bool/int/list/dict, formatted
 for print, and a blank (paper) version with exactly the same keys.
 
-What the platform does not hold (民族, 婚姻, 诊断, 残疾证, 费用 …) is still on the form, as □ choices that are
-never ticked and empty values that print as lines: an archive form is completed by hand where the data
-ends."""
+The person's record (民族, 婚姻, 诊断, 用药, 残疾证 …, ``context.person_record``) fills its places; what the
+platform does not hold (户籍地, 住院次数, 关锁, 费用 …) is still on the form, as □ choices that are never
+ticked and empty values that print as lines: an archive form is completed by hand where the data ends."""
 
 from __future__ import annotations
 
@@ -30,11 +30,13 @@ from referral.cases.models import (
 from referral.documents.context import (
     CHANNEL_LABELS,
     SIGNER_LABELS,
+    blank_person_record,
     format_date,
     format_datetime,
     head,
     identity_from_id_number,
     options,
+    person_record,
 )
 from referral.extensions import db
 from referral.registries.models import Institution
@@ -51,20 +53,15 @@ RISK_GRADES = tuple(f"{g}级" for g in range(6))
 RESULT_LABELS = AssessmentResult.labels()
 ADHERENCE_LABELS = MedicationAdherence.labels()
 
-# Choices the platform does not record: printed unticked, ticked by hand (T3, docs/domain.md#documents; the health
-# side's 个人信息补充表 and 随访服务记录表 are where these families come from).
-MARITAL = ("未婚", "已婚", "丧偶", "离婚", "其他")
-EDUCATION = ("文盲及半文盲", "小学", "初中", "高中／中专", "大专及以上")
-EMPLOYMENT = ("在岗", "无业", "在校学生", "退休", "其他")
+# The person's record (民族, 婚姻, 诊断, 用药, 残疾证 …) comes from ``context.person_record``. Choices the platform
+# does not record: printed unticked, ticked by hand (T3, docs/domain.md#documents; the health side's 个人信息补充表
+# and 随访服务记录表 are where these families come from). The diagnosis grid is the paper's, for a case
+# whose diagnosis is not recorded: the 严重精神障碍 of the health side's register, and the optional groups.
 DIAGNOSES = ("精神分裂症", "分裂情感性障碍", "偏执性精神病", "双相（情感）障碍", "癫痫所致精神障碍",
              "精神发育迟滞伴发精神障碍", "抑郁症", "孤独症", "其他")
 MEDICATION_TAKING = ("自行服药", "他人给药")
 DANGER_HISTORY = ("无", "轻度滋事", "肇事", "肇祸", "自伤", "自杀未遂")
 LOCKING = ("无关锁", "关锁", "关锁已解除")
-DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
-ASSISTANCE = ("无", "最低生活保障", "特困人员供养", "其他救助")
-INSURANCE = ("城镇职工基本医疗保险", "城乡居民基本医疗保险", "其他", "无")
-LIVING = ("独居", "与家人同住", "其他")
 ECONOMY = ("良好", "一般", "困难")
 
 # T4: the service forms an agreement names and who pays (Agreement.form, Agreement.fee_payer), in their words.
@@ -147,27 +144,18 @@ def _services(chosen: list[str]) -> tuple[list[dict], str]:
 def _unrecorded() -> dict:
     """What the platform does not record: choices to tick by hand (the same on the filled and blank form)."""
     return {
-        "marital_options": options(MARITAL),
-        "education_options": options(EDUCATION),
-        "employment_options": options(EMPLOYMENT),
         "diagnosis_options": options(DIAGNOSES),
         "taking_options": options(MEDICATION_TAKING),
         "danger_options": options(DANGER_HISTORY),
         "locking_options": options(LOCKING),
-        "registry_options": options(YES_NO),
-        "disability_options": options(("无", "有")),
-        "disability_grade_options": options(DISABILITY_GRADES),
-        "assistance_options": options(ASSISTANCE),
-        "insurance_options": options(INSURANCE),
-        "living_options": options(LIVING),
         "economy_options": options(ECONOMY),
     }
 
 
 def basic_file_context(case: Case, *, issued_on: date | None = None, verification_code: str | None = None) -> dict:
-    """T3 基本情况档案 of ``case``: identity (sex and birth date read from the 身份证号), guardian, the latest
-    assessment's risk grade and medication adherence, the referral's dates and receiving institution, and
-    the consent; the rest prints as lines and boxes to complete by hand.
+    """T3 基本情况档案 of ``case``: identity (sex and birth date read from the 身份证号), the person's record,
+    guardian, the latest assessment's risk grade and medication adherence, the referral's dates and
+    receiving institution, and the consent; the rest prints as lines and boxes to complete by hand.
 
     Like T7 it holds the full 身份证号 and phone numbers: the issuing service checks that whoever issues
     it may see them, and records it."""
@@ -210,6 +198,7 @@ def basic_file_context(case: Case, *, issued_on: date | None = None, verificatio
         "other_services": other_services,
         "consent": {"signer_options": options(SIGNER_LABELS.values(), {signer}),
                     "signed_at": format_datetime(case.consent_signed_at)},
+        "record": person_record(case),
         **_unrecorded(),
     }
 
@@ -232,6 +221,7 @@ def blank_basic_file() -> dict:
         "service_options": options(SERVICE_ITEMS),
         "other_services": "",
         "consent": {"signer_options": options(SIGNER_LABELS.values()), "signed_at": ""},
+        "record": blank_person_record(),
         **_unrecorded(),
     }
 

@@ -22,7 +22,23 @@ from sqlalchemy import select
 
 from referral.auth.models import User
 from referral.calendar import CHINA_TZ, today_in_china
-from referral.cases.models import Case, CaseEvent, Channel, ConsentSigner, Referral, ReferralStatus
+from referral.cases.codelists import ETHNIC_GROUPS, diagnosis_text
+from referral.cases.models import (
+    DISABILITY_GRADES,
+    Case,
+    CaseEvent,
+    CasePerson,
+    Channel,
+    ConsentSigner,
+    Education,
+    EligibilityGroup,
+    Employment,
+    LivingArrangement,
+    MaritalStatus,
+    MedicalInsurance,
+    Referral,
+    ReferralStatus,
+)
 from referral.extensions import db
 from referral.service_items import SERVICE_ITEMS
 from workflows.case import DeclineReason
@@ -119,6 +135,64 @@ def identity_from_id_number(id_number: str) -> tuple[str, str]:
     except ValueError:
         return "", ""
     return ("男" if int(id_number[16]) % 2 else "女"), format_date(born)
+
+
+# --- the person's record (T3 and T7; docs/domain.md#the-persons-record) -------------------------------------
+
+YES_NO = ("是", "否")
+HAS_CERTIFICATE = ("无", "有")
+ASSISTANCE = ("享受低保或特困人员供养", "未享受")
+
+
+def _ticked(labels: dict[str, str], value: str | None) -> list[dict]:
+    return options(labels.values(), {labels[value]} if value in labels else ())
+
+
+def _yes_no(value: bool | None, labels=YES_NO) -> list[dict]:
+    return options(labels, () if value is None else {labels[0] if value else labels[1]})
+
+
+def person_record(case: Case) -> dict:
+    """The person's record as the forms print it: codes as their Chinese labels (□/■), the diagnosis as
+    "F20 精神分裂症", medications one line each. Full values: the documents are issued only to those who
+    may see them (``can_issue_document``), and each issue is recorded."""
+    p = db.session.get(CasePerson, case.id)
+    if p is None:
+        return {**blank_person_record(), "group_options": _ticked(EligibilityGroup.labels(), case.eligibility_group)}
+    has_certificate = p.disability_certificate_number is not None or p.disability_grade is not None
+    return {
+        "ethnicity": ETHNIC_GROUPS.get(p.ethnicity or "", ""),
+        "marital_options": _ticked(MaritalStatus.labels(), p.marital_status),
+        "education_options": _ticked(Education.labels(), p.education),
+        "employment_options": _ticked(Employment.labels(), p.employment),
+        "living_options": _ticked(LivingArrangement.labels(), p.living_arrangement),
+        "diagnosis": diagnosis_text(p.diagnosis_icd10, p.diagnosis_name),
+        "diagnosed_on": format_date(p.diagnosed_on),
+        "medications": [" ".join(x for x in (m.get("name"), m.get("dose"), m.get("frequency")) if x)
+                        for m in p.medications or []],
+        "disability_options": options(HAS_CERTIFICATE, {"有"} if has_certificate else ()),
+        "disability_number": p.disability_certificate_number or "",
+        "disability_grade_options": options(DISABILITY_GRADES.values(),
+                                            {DISABILITY_GRADES.get(p.disability_grade)} - {None}),
+        "assistance_options": _yes_no(p.subsistence_allowance, ASSISTANCE),
+        "insurance_options": _ticked(MedicalInsurance.labels(), p.medical_insurance),
+        "smd_options": _yes_no(p.smd_registered),
+        "group_options": _ticked(EligibilityGroup.labels(), case.eligibility_group),
+    }
+
+
+def blank_person_record() -> dict:
+    """The same keys as :func:`person_record`, nothing filled: lines and unticked boxes."""
+    return {
+        "ethnicity": "", "marital_options": options(MaritalStatus.labels().values()),
+        "education_options": options(Education.labels().values()),
+        "employment_options": options(Employment.labels().values()),
+        "living_options": options(LivingArrangement.labels().values()), "diagnosis": "", "diagnosed_on": "",
+        "medications": [], "disability_options": options(HAS_CERTIFICATE), "disability_number": "",
+        "disability_grade_options": options(DISABILITY_GRADES.values()), "assistance_options": options(ASSISTANCE),
+        "insurance_options": options(MedicalInsurance.labels().values()), "smd_options": options(YES_NO),
+        "group_options": options(EligibilityGroup.labels().values()),
+    }
 
 
 # --- T7 转介服务申请表 --------------------------------------------------------------------------------------
@@ -229,6 +303,7 @@ def application_context(case: Case, *, issued_on: date | None = None, verificati
                     "signed_at": format_datetime(case.consent_signed_at)},
         "registration": _registration(events),
         "referral": _referral(case),
+        "record": person_record(case),
     }
 
 
@@ -253,4 +328,5 @@ def blank_context(code: str = APPLICATION) -> dict:
         "consent": {"signer": "", "signer_options": options(SIGNER_LABELS.values()), "signed_at": ""},
         "registration": _blank_registration(),
         "referral": _blank_referral(),
+        "record": blank_person_record(),
     }

@@ -23,6 +23,9 @@ API_MATRIX = [
     ("POST", "/api/v1/cases/{case}/events", 401,
      by_role(404, referral_officer=403, county_official=403, institution_admin=200, institution_staff=200,
              medical_assister=403)),
+    # the person's record: the officer and the serving institution's staff; others who see the case 403
+    ("PATCH", "/api/v1/cases/{case}", 401,
+     by_role(404, **{**SEES, "county_official": 403, "institution_admin": 403, "medical_assister": 403})),
     ("POST", "/api/v1/public/applications", 422, by_role(422)),
     ("GET", "/api/v1/public/applications/{receipt}", 422, by_role(422)),
     ("POST", "/api/v1/public/applications/{receipt}/withdraw", 422, by_role(422)),
@@ -43,6 +46,17 @@ HTML_MATRIX = [
 # Only the serving institution's staff record services (302: an empty form flashes its errors, back to the case).
 HTML_MATRIX.append(("POST", "/cases/{case}/service-records", 302,
                     by_role(403, **{**{k: 403 if k in SEES else 404 for k in VIEWERS}, "institution_staff": 302})))
+# The person's record and its health data: the officer and the serving institution's staff.
+EDITS_PERSON = {**{k: 403 if k in SEES else 404 for k in VIEWERS}, "referral_officer": 200, "institution_staff": 200}
+HTML_MATRIX += [
+    ("GET", "/cases/{case}/person", 302, by_role(403, **EDITS_PERSON)),
+    ("POST", "/cases/{case}/person", 302, by_role(403, **{**EDITS_PERSON, "referral_officer": 302,
+                                                           "institution_staff": 302})),
+    ("POST", "/cases/{case}/reveal-health", 302, by_role(403, **EDITS_PERSON)),
+    # the provinces' eligibility profiles: settings, no personal data
+    ("GET", "/cases/eligibility-profiles", 302,
+     by_role(403, sysadmin=200, province_official=200, city_official=200, county_official=200)),
+]
 ROUTES_COVERED = {u for _m, u, *_ in API_MATRIX + HTML_MATRIX}
 
 
@@ -61,6 +75,6 @@ def test_case_html_routes(client, users_by_role, case_ids, method, url, anon, ex
 @pytest.mark.parametrize("role", [ANON, *Role], ids=str)
 def test_case_api_routes(client, users_by_role, case_ids, method, url, anon, expected, role):
     headers = bearer(users_by_role[role]) if role != ANON else {}
-    body = {"event": "accept"} if url.endswith("/events") else ({} if method == "POST" else None)
+    body = {"event": "accept"} if url.endswith("/events") else ({} if method in ("POST", "PATCH") else None)
     response = client.open(url.format(**case_ids), method=method, headers=headers, json=body)
     assert response.status_code == (anon if role == ANON else expected[role]), response.get_json()
