@@ -4,11 +4,13 @@ browser sent are never trusted. The only module importing Pillow or pypdf."""
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
@@ -82,13 +84,32 @@ def _check_image(path: Path, pillow_format: str, max_pixels: int) -> None:
                 raise Refused("too_many_pixels")
             if pillow_format == "JPEG" and image.width * image.height > DRAFT_ABOVE:
                 image.draft(image.mode, (image.width // 4, image.height // 4))
-            image.load()
+            with _truncated_images_refused():
+                image.load()
     except Refused:
         raise
     except Image.DecompressionBombError as exc:
         raise Refused("too_many_pixels") from exc
     except Exception as exc:  # noqa: BLE001 - any failure of a decoder on untrusted bytes is a refusal
         raise Refused("corrupt_image") from exc
+
+
+_truncation_lock = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` to True when it is imported (its
+    images.py), which makes ``load()`` accept a cut-off JPEG or PNG silently: in the running app every
+    truncated upload would pass. Pillow reads that flag only as a module global, so it is set back to False
+    for the length of one decode; the lock keeps two checks from restoring each other's value."""
+    with _truncation_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _check_pdf(path: Path) -> None:
