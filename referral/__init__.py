@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 from flask import Flask, g, request
 from sqlalchemy import event
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral.config import INSTANCE_DIR, PROJECT_ROOT, embedded_secret_key, normalise_database_url
 from referral.extensions import babel, csrf, db, limiter, login_manager, migrate
+from referral.filemodes import private_file
 
 CONFIGS = {
     "production": "referral.config.ProductionConfig",
@@ -69,7 +71,11 @@ def configure_database(app: Flask) -> None:
     uri = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory:"):
-        os.makedirs(os.path.dirname(uri[len("sqlite:///"):]) or ".", exist_ok=True)
+        # The embedded default's database file: 0600 in a 0700 directory when we create it (referral/filemodes.py;
+        # SQLite gives its journal and WAL files the database file's mode).
+        path = Path(uri[len("sqlite:///"):].split("?", 1)[0])
+        if not path.exists():
+            private_file(path)
     if uri.startswith("sqlite"):
         # SQLite needs no pool pings; and a waiting writer should wait, not fail, on a busy file.
         opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))

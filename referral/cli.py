@@ -1,4 +1,4 @@
-"""flask --app wsgi …: divisions import, users create, seed-demo (docs/running.md#cli), tasks work. ``db upgrade`` comes
+"""flask --app wsgi …: divisions import, users create, seed-demo (docs/running.md#cli), tasks work, backup and restore. ``db upgrade`` comes
 from Flask-Migrate."""
 
 from __future__ import annotations
@@ -156,6 +156,54 @@ def demand_import(source: str, file: Path):
         click.echo(f"line {row['line']}: {row['reason']}")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Write one encrypted archive (AES-256-GCM, key in REFERRAL_BACKUP_KEY) holding the database and the
+    attachment store to FILE (docs/running.md#backups)."""
+    from referral.backup.archive import BackupError
+    from referral.backup.services import backup_key, create_backup
+
+    try:
+        key, warning = backup_key(create=True)
+        if warning:
+            click.secho(warning, err=True, fg="red", bold=True)
+        result = create_backup(file, key)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in result.warnings:
+        click.secho(f"警告：{warning}", err=True, fg="yellow")
+    tables = result.manifest["database"]["tables"]
+    click.echo(f"备份完成：{file}（{len(tables)} 张表 {sum(tables.values())} 行，"
+               f"{len(result.manifest['attachments'])} 个附件文件，{len(result.manifest['documents'])} 份已签发文书）")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path):
+    """Restore FILE (made by `flask backup`) into the configured database, which must be empty, and its
+    attachment store; then check every table's row count and every file's and document's SHA-256 against the
+    backup's manifest. Exit 1 on any difference."""
+    from referral.backup.archive import BackupError
+    from referral.backup.services import backup_key, restore_backup
+
+    try:
+        key, _warning = backup_key(create=False)
+        result = restore_backup(file, key)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result.warnings:
+        for problem in result.warnings:
+            click.echo(f"不符：{problem}", err=True)
+        raise click.ClickException(f"恢复后的数据与备份清单有 {len(result.warnings)} 处不符，见上。")
+    manifest = result.manifest
+    click.echo(f"恢复完成并已核对：{len(manifest['database']['tables'])} 张表的行数、"
+               f"{len(manifest['attachments'])} 个附件文件和 {len(manifest['documents'])} 份已签发文书的 SHA-256 "
+               f"均与备份（{manifest['created_at']}）一致。")
+
+
 def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
@@ -163,3 +211,5 @@ def register_commands(app):
     app.cli.add_command(tasks_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(demand_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -25,7 +25,7 @@ def embedded_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
     Never a fixed key in code: a known key would let anyone forge a session cookie."""
     path = instance_dir / "secret_key"
     if not path.exists():
-        instance_dir.mkdir(parents=True, exist_ok=True)
+        instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
@@ -62,6 +62,8 @@ class BaseConfig:
     # Uploads: the whole request is capped a little above the per-file cap (attachments services).
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    # Images above this many pixels are refused before decoding (an A4 scan at 600 dpi is 34.8 million).
+    ATTACHMENT_MAX_PIXELS = 40_000_000
     PAGE_SIZE = 25
     # A follow-up may be recorded from this many working days before its due date; earlier needs a reason.
     FOLLOW_UP_WINDOW_WORKING_DAYS = 5
@@ -106,6 +108,12 @@ class BaseConfig:
     # a province's profile adds the groups it also serves ("有条件的地方"): {"220000": ["depression", "autism"]}.
     # Checked at start-up (referral/cases/eligibility.py: check_eligibility_config).
     ELIGIBILITY_PROFILES: dict = {}
+
+    # Backups (docs/running.md#backups). BACKUP_KEY: base64 of 32 random bytes, from REFERRAL_BACKUP_KEY; unset,
+    # the embedded default makes one in instance/backup_key, a server database refuses. BACKUP_PG_BIN_DIR: where
+    # pg_dump/pg_restore of the server's major version are, when not on PATH.
+    BACKUP_KEY: str | None = None
+    BACKUP_PG_BIN_DIR: str | None = None
 
     # Trust X-Forwarded-For/-Proto from this many proxies (0: not behind a proxy).
     PROXY_FIX_X_FOR = 0

@@ -32,6 +32,8 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from referral.filemodes import private_file
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "referral"
@@ -55,7 +57,7 @@ def init_app(app: Flask) -> None:
         else:
             path = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") \
                 else Path(app.instance_path) / "tasks.db"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)  # queued tasks name people's cases: 0600 before SQLite creates it
             huey.storage = SqliteStorage(name, filename=str(path))
     _state["app"] = app
     app.extensions["huey"] = huey

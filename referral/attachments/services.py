@@ -43,7 +43,7 @@ REFUSALS = {
     "too_many_pixels": _l("图片像素过多，请缩小后再上传。"),
     "corrupt_pdf": _l("文件已损坏或不是有效的 PDF。"),
     "encrypted_pdf": _l("PDF 文件设有密码，请上传未加密的文件。"),
-    "active_pdf": _l("PDF 文件含有脚本或嵌入文件，请另存为普通 PDF 后再上传。"),
+    "active_pdf": _l("PDF 文件含有脚本、链接动作、表单或嵌入文件，请打印或另存为普通 PDF 后再上传。"),
 }
 
 
@@ -97,7 +97,8 @@ def store_upload(file_storage, *, owner_type: str, owner_id: int, kind: str, act
         if content_type not in spec.types:
             raise refusal(spec.wrong_type)
         try:
-            content.check(upload.path, content_type)
+            content.check(upload.path, content_type,
+                          max_pixels=int(current_app.config.get("ATTACHMENT_MAX_PIXELS", content.MAX_PIXELS)))
         except content.Refused as exc:
             raise refusal(REFUSALS[exc.reason]) from exc
         key = storage.keep(upload)

@@ -17,11 +17,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from referral.filemodes import FILE_MODE, private_dir
+
 CHUNK = 64 * 1024
 KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}$")
-# Personal-data files: readable by the app's own account only, whatever the umask.
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 
 
 class StoredFileUnavailable(Exception):
@@ -84,7 +83,7 @@ def incoming() -> Iterator[IncomingFile]:
     """A temporary file under the root for one upload. Removed on exit unless ``keep`` moved it into place,
     so a refused or failed upload leaves nothing behind."""
     tmp_dir = storage_root() / "tmp"
-    tmp_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    private_dir(tmp_dir)  # personal data: the root and tmp/ 0700 (referral/filemodes.py)
     fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")  # mkstemp creates the file with mode 0600
     path = Path(name)
     with os.fdopen(fd, "wb") as fh:
@@ -112,7 +111,7 @@ def keep(upload: IncomingFile) -> str:
             pass
         # A damaged copy under this address: the fresh, verified bytes take its place.
         current_app.logger.warning("attachment file %s did not match its hash; replaced by a new upload", key)
-    target.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    private_dir(target.parent)
     os.chmod(upload.path, FILE_MODE)
     os.replace(upload.path, target)
     return key

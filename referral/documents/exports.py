@@ -38,6 +38,7 @@ from referral.documents.catalog import DOCUMENTS, render_html
 from referral.documents.models import DocumentExport
 from referral.errors import NotPermitted, ValidationFailed
 from referral.extensions import db
+from referral.filemodes import open_private
 from referral.models import utcnow
 from referral.tasks import crontab, enqueue_after_commit, periodic_task, task
 from workflows.export import ExportState, fire_export
@@ -138,13 +139,13 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
         planned.append((len(rows) - 1, prepared))
 
     root = export_root()
-    root.mkdir(parents=True, exist_ok=True)
     path = root / _file_name(export.id)
     pending = [p for _, p in planned if isinstance(p, services.Pending)]
     rendered = pdf.render_many((render_html(p.context) for p in pending), workers=workers)
     last_commit = time.monotonic()
     done = export.total - len(planned)  # skipped cases count as handled
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+    # The ZIP holds people's documents: 0600 in a 0700 directory (referral/filemodes.py).
+    with open_private(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as archive:
         for index, prepared in planned:
             if isinstance(prepared, services.Pending):
                 document = services.store(prepared, next(rendered), actor=actor)

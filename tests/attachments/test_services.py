@@ -216,7 +216,7 @@ def pdf_with_embedded_file() -> PdfWriter:
 def test_pdf_with_script_or_embedded_file_is_refused(root, actor, make_writer):
     with pytest.raises(ValidationFailed) as excinfo:
         store(pdf_bytes(make_writer()), "licence.pdf", actor=actor)
-    assert refusal(excinfo) == ["PDF 文件含有脚本或嵌入文件，请另存为普通 PDF 后再上传。"]
+    assert refusal(excinfo) == ["PDF 文件含有脚本、链接动作、表单或嵌入文件，请打印或另存为普通 PDF 后再上传。"]
 
 
 def test_pdf_that_opens_at_a_page_is_accepted(root, actor):
