@@ -18,6 +18,8 @@ MATRIX = [
     ("GET", "/", ALL, 200, None),
     ("GET", "/account/password", ALL, 200, None),
     ("GET", "/account", ALL, 200, None),
+    ("GET", "/account/sessions", ALL, 200, None),
+    ("POST", "/account/sessions/end-all", ALL, 302, None),
     ("GET", "/me/pledge", ALL, 200, None),
     ("GET", "/users/", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/{target}", ADMIN | OFFICIALS, 200, 403),
