@@ -53,7 +53,7 @@ def build(url: str, n_users: int, n_audit: int):
         rng = random.Random(1)
         now = utcnow()
         users = [{"username": f"u{i:06d}", "display_name": f"用户{i}", "password_hash": pw, "active": True,
-                  "division_code": "220102" if i % 500 == 0 else rng.choice(counties), "session_nonce": "x",
+                  "division_code": "220102" if i % 500 == 0 else rng.choice(counties),
                   "version": 1, "created_at": now, "updated_at": now} for i in range(n_users)]
         db.session.execute(insert(User), users)
         ids = [i for (i,) in db.session.execute(text("SELECT id FROM users ORDER BY id"))]
@@ -73,6 +73,11 @@ def build(url: str, n_users: int, n_audit: int):
         if url.startswith("postgresql"):
             db.session.execute(text("ANALYZE"))
             db.session.commit()
+        from referral.auth.sessions import start_session
+
+        start_session(admin)
+        start_session(county)
+        db.session.commit()
         return app, admin.get_id(), county.get_id()
 
 

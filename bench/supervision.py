@@ -80,12 +80,12 @@ def build(url: str, n_cases: int):
         for code in counties:
             for role in ("referral_officer", "county_official"):
                 users.append({"username": f"{role}-{code}", "display_name": role, "password_hash": pw,
-                              "active": True, "division_code": code, "session_nonce": "x", "version": 1,
+                              "active": True, "division_code": code, "version": 1,
                               "created_at": now, "updated_at": now})
                 roles.append(role)
         for code in cities:
             users.append({"username": f"city-{code}", "display_name": "city", "password_hash": pw, "active": True,
-                          "division_code": code, "session_nonce": "x", "version": 1, "created_at": now,
+                          "division_code": code, "version": 1, "created_at": now,
                           "updated_at": now})
             roles.append("city_official")
         db.session.execute(insert(User), users)
@@ -102,7 +102,7 @@ def build(url: str, n_cases: int):
         db.session.execute(insert(InstitutionServiceArea),
                            [{"institution_id": inst_of[c], "division_code": c} for c in counties])
         admins = [{"username": f"admin-{c}", "display_name": "admin", "password_hash": pw, "active": True,
-                   "institution_id": inst_of[c], "session_nonce": "x", "version": 1, "created_at": now,
+                   "institution_id": inst_of[c], "version": 1, "created_at": now,
                    "updated_at": now} for c in counties]
         db.session.execute(insert(User), admins)
         db.session.execute(text("INSERT INTO user_roles (user_id, role) SELECT id, 'institution_admin' FROM users "

@@ -153,15 +153,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_id: str):
-        from referral.auth.models import User
+    def load_user(session_token: str):
+        # The cookie holds a server-side session's token: ended, idle or expired sessions sign nobody in
+        # (referral/auth/sessions.py, docs/domain.md#sessions).
+        from referral.auth.sessions import load_session_user
 
-        user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        # A changed nonce (password change, disabled, new roles) ends this session.
-        return user if user is not None and user.session_nonce == nonce and user.active else None
+        return load_session_user(session_token)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -171,7 +168,8 @@ def register_extensions(app: Flask) -> None:
 
         if wants_json():
             return error_response(401)
-        flash(login_manager.login_message, "info")
+        if not g.get("session_ended"):  # the request gate said "登录已超时" already
+            flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

@@ -42,7 +42,10 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    # A sign-in lasts at most PERMANENT_SESSION_LIFETIME (absolute) and ends after SESSION_IDLE_MINUTES without
+    # a request (docs/domain.md#sessions); both are checked on the server's session row, not only the cookie.
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_IDLE_MINUTES = 30
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; old PCs keep forms open for hours
 
     # Languages: Chinese first, English on request.

@@ -32,10 +32,14 @@ def login(client, user, *, pledged: bool = True) -> None:
     """Sign a test client in as ``user`` without the form (one test uses the real form). The account is
     taken as past its first sign-in: its 保密承诺书 is recorded as accepted unless ``pledged=False``
     (tests/factories.py: accept_pledge; the pledge tests go through the real page)."""
+    from referral.auth.sessions import start_session
+
     if pledged:
         from tests.factories import accept_pledge
 
         accept_pledge(user)
+    start_session(user)  # a server-side session, as the login form starts (docs/domain.md#sessions)
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

@@ -18,6 +18,9 @@ MATRIX = [
     ("GET", "/", ALL, 200, None),
     ("GET", "/account/password", ALL, 200, None),
     ("GET", "/account", ALL, 200, None),
+    ("GET", "/account/sessions", ALL, 200, None),
+    ("POST", "/account/sessions/end-all", ALL, 302, None),
+    ("POST", "/account/sessions/{session}/end", set(), None, 404),  # another account's session: not there
     ("GET", "/me/pledge", ALL, 200, None),
     ("GET", "/users/", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/{target}", ADMIN | OFFICIALS, 200, 403),
@@ -48,11 +51,14 @@ API_MATRIX = [
 @pytest.fixture
 def target(users_by_role, create_user, db):
     from referral.audit.services import record
+    from referral.auth.sessions import start_session
 
     user = create_user(Role.REFERRAL_OFFICER, username="target", division="220102")
     entry = record("test.event", "user", user.id, division_code="220102")
+    session = start_session(user)
     db.session.commit()
-    return {"target": user.id, "entry": entry.id, "staff": users_by_role[Role.INSTITUTION_STAFF].id}
+    return {"target": user.id, "entry": entry.id, "staff": users_by_role[Role.INSTITUTION_STAFF].id,
+            "session": session.id}
 
 
 def _expected(allowed, ok, denied, role):
@@ -123,7 +129,7 @@ def test_every_route_is_in_the_matrix(app):
              "<action>": "approve_change",
              "<any(cases, institutions, talents):plural>/<int:subject_id>": "cases/{case}",
              "<int:notification_id>": "{n}", "<int:document_id>": "{document}", "<int:export_id>": "{export}", "<int:year>": "2027",
-             "<int:import_id>": "{import}",
+             "<int:import_id>": "{import}", "<int:session_id>": "{session}",
              "/cases/{case}/documents/220102": "/cases/{case}/documents/application",
              "/cases/{case}/documents/220102/reissue": "/cases/{case}/documents/application/reissue",
              "/me/documents/220102": "/me/documents/confidentiality_pledge",

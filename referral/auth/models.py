@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from functools import cached_property
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.permissions import Permission, Role, permissions_of
 from referral.extensions import db
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
-
-
-def new_nonce() -> str:
-    return secrets.token_hex(8)
+from workflows.codes import N_, Coded
 
 
 class User(TimestampMixin, UserMixin, db.Model):
@@ -34,8 +30,6 @@ class User(TimestampMixin, UserMixin, db.Model):
         ForeignKey("divisions.code", ondelete="RESTRICT"), index=True)
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institutions.id", ondelete="RESTRICT"), index=True)
-    # Part of the session id: changing it (password change, disable) ends every other session.
-    session_nonce: Mapped[str] = mapped_column(String(16), nullable=False, default=new_nonce)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(nullable=False, default=1)
@@ -53,8 +47,16 @@ class User(TimestampMixin, UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    #: The raw token of the server-side session this object was signed in with (referral/auth/sessions.py):
+    #: set by ``start_session`` and by the session loader, never stored (only its SHA-256 is).
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        # Flask-Login puts this in the cookie: the session's random token, not the user's id, so that logging
+        # out (ending the row) kills every copy of the cookie (docs/domain.md#sessions).
+        if not self.session_token:
+            raise RuntimeError("no server-side session: call referral.auth.sessions.start_session(user) first")
+        return self.session_token
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -120,3 +122,40 @@ class AccountPledge(db.Model):
     text_version: Mapped[str] = mapped_column(String(32), nullable=False)
     signer_name: Mapped[str] = mapped_column(String(64), nullable=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class SessionEnd(Coded):
+    """Why a signed-in session ended (docs/domain.md#sessions)."""
+
+    LOGOUT = "logout", N_("退出登录")
+    IDLE = "idle", N_("长时间未操作")
+    EXPIRED = "expired", N_("超过最长登录时长")
+    ENDED_BY_USER = "ended_by_user", N_("本人在会话列表中结束")
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere", N_("退出所有设备")
+    PASSWORD_CHANGED = "password_changed", N_("修改了密码")
+    ACCOUNT_CHANGED = "account_changed", N_("角色或管辖范围变更")
+    DISABLED = "disabled", N_("账号已停用")
+
+
+class UserSession(db.Model):
+    """A signed-in browser session, kept on the server so that it can be ended (docs/domain.md#sessions).
+    The cookie carries only a random token; this row keeps its SHA-256, as ``api_tokens`` does, so a copy
+    of the table signs nobody in."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (UniqueConstraint("token_hash"), Index("ix_user_sessions_user_id_ended_at", "user_id", "ended_at"),
+                      CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Written at most once a minute (referral/auth/sessions.py: TOUCH_EVERY): the idle timeout counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)  # the absolute lifetime
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_reason: Mapped[SessionEnd | None] = mapped_column(db_enum(SessionEnd, "session_end"))
+    user_agent: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship(lazy="joined")

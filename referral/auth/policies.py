@@ -22,3 +22,9 @@ def must_accept_pledge(user) -> bool:
     accepted this version (a new text version asks again)."""
     return (getattr(user, "is_authenticated", False) and needs_account_pledge(user)
             and not has_accepted_current_pledge(user))
+
+
+def can_end_session(user, row) -> bool:
+    """One ends one's own sessions only (我的登录会话); a sysadmin ends another account's by disabling it or
+    changing its roles (docs/domain.md#sessions)."""
+    return getattr(user, "is_authenticated", False) and row.user_id == user.id

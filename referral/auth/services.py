@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from referral.audit.services import record
-from referral.auth.models import AccountPledge, ApiToken, User, UserRole, new_nonce
+from referral.auth.models import AccountPledge, ApiToken, SessionEnd, User, UserRole
 from referral.auth.passwords import hash_password, needs_rehash, verify_password
 from referral.auth.permissions import ROLE_SCOPE, Role, ScopeKind
+from referral.auth.sessions import end_sessions
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import ValidationFailed
 from referral.extensions import db
@@ -143,7 +144,8 @@ def update_user(user: User, *, actor, roles, division_code, institution_id, disp
         user.id_number = (id_number or "").strip().upper() or None
     if before["roles"] != sorted(r.value for r in wanted) or before["division"] != user.division_code \
             or before["institution"] != user.institution_id:
-        user.session_nonce = new_nonce()  # a changed scope takes effect at once, not at next login
+        # A changed scope takes effect at once, not at next login: every session and token ends.
+        end_sessions(user, reason=SessionEnd.ACCOUNT_CHANGED)
     db.session.flush()
     record("user.update", "user", user.id, actor=actor, division_code=_audit_division(user),
            before=before, after=_snapshot(user))
@@ -201,8 +203,7 @@ def set_user_active(user: User, *, actor, active: bool) -> User:
         return user
     user.active = active
     if not active:
-        user.session_nonce = new_nonce()
-        revoke_all_tokens(user)
+        end_sessions(user, reason=SessionEnd.DISABLED)
     db.session.flush()
     record("user.enable" if active else "user.disable", "user", user.id, actor=actor,
            division_code=_audit_division(user))
@@ -217,12 +218,17 @@ def authenticate(username: str, password: str) -> User | None:
     if not ok or user is None or not user.active:
         return None
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        # A plain UPDATE, only if the hash is still the one verified: parallel logins of one account must not
+        # collide on the row's version (409), nor overwrite a password changed meanwhile.
+        db.session.execute(db.update(User).where(User.id == user.id, User.password_hash == user.password_hash)
+                           .values(password_hash=hash_password(password)).execution_options(synchronize_session=False))
     return user
 
 
 def note_login(user: User, *, channel: str) -> None:
-    user.last_login_at = utcnow()
+    # Not through the versioned object: 20 parallel logins of one account must all succeed, not bump (and
+    # collide on) users.version for a timestamp (docs/domain.md#sessions).
+    db.session.execute(db.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     record("auth.login", "user", user.id, actor=user, division_code=_audit_division(user), channel=channel)
     db.session.flush()
 
@@ -235,7 +241,9 @@ def note_login_failure(username: str, *, channel: str) -> None:
     db.session.flush()
 
 
-def change_password(user: User, *, current: str, new: str) -> User:
+def change_password(user: User, *, current: str, new: str, keep_session=None) -> User:
+    """Sets a new password; every other session (all but ``keep_session``, the one asking) and every API
+    token end."""
     errors = {}
     if not verify_password(user.password_hash, current):
         errors["current_password"] = [_("当前密码不正确。")]
@@ -245,8 +253,7 @@ def change_password(user: User, *, current: str, new: str) -> User:
         raise ValidationFailed(fields=errors)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    user.session_nonce = new_nonce()  # other sessions end; the caller logs this one in again
-    revoke_all_tokens(user)
+    end_sessions(user, reason=SessionEnd.PASSWORD_CHANGED, keep=keep_session)
     db.session.flush()
     record("auth.password_change", "user", user.id, actor=user, division_code=_audit_division(user))
     db.session.flush()

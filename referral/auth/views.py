@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.auth import AccountForm, ChangePasswordForm, LoginForm, PledgeForm, id_number_change
-from referral.audit.services import record
 from referral.auth import bp, throttle
-from referral.auth.policies import must_accept_pledge, needs_account_pledge
+from referral.auth.models import SessionEnd, UserSession
+from referral.auth.policies import can_end_session, must_accept_pledge, needs_account_pledge
 from referral.auth.presenters import mask_id_number
 from referral.auth.services import (
     KEEP,
@@ -19,6 +19,14 @@ from referral.auth.services import (
     note_login,
     note_login_failure,
     update_own_account,
+)
+from referral.auth.sessions import (
+    active_sessions,
+    browser_label,
+    current_session,
+    end_session,
+    sign_out_everywhere,
+    start_session,
 )
 from referral.errors import TooManyAttempts
 from referral.extensions import db
@@ -45,9 +53,10 @@ def login():
             form.password.errors.append(_("用户名或密码不正确，或账号已停用。"))
             return render_template("auth/login.html", form=form), 200
         throttle.note_success(username)
+        start_session(user, user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr)
         note_login(user, channel="web")
         db.session.commit()
-        login_user(user)
+        login_user(user)  # the cookie gets the new session's token (User.get_id)
         return redirect(safe_next(form.next.data, url_for("home.index")))
     return render_template("auth/login.html", form=form)
 
@@ -55,7 +64,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    record("auth.logout", "user", current_user.id, actor=current_user._get_current_object())
+    # Ending the row is what makes a copied cookie dead; the cookie is cleared as well.
+    end_session(current_session(), reason=SessionEnd.LOGOUT, actor=current_user._get_current_object())
     db.session.commit()
     logout_user()
     flash(_("您已安全退出。"), "success")
@@ -68,9 +78,8 @@ def password():
     form = ChangePasswordForm()
     user = current_user._get_current_object()
     run = run_form(form, lambda: change_password(user, current=form.current_password.data,
-                                                 new=form.new_password.data))
-    if run.done:
-        login_user(user)  # the nonce changed: this session continues, every other one ends
+                                                 new=form.new_password.data, keep_session=current_session()))
+    if run.done:  # this session continues, every other one ends
         flash(_("密码已修改。其他设备上的登录和 API 令牌已失效。"), "success")
         return redirect(url_for("home.index"))
     # As before the runner: only the service's refusal answers 422; invalid input re-renders with 200.
@@ -83,8 +92,25 @@ def password():
 #: its password, the page preferences and the public pages of paper forms and verification. The API has its
 #: own check (referral/api/spec.py: operation answers 403 ``pledge_required``).
 PLEDGE_EXEMPT = frozenset({"static", "auth.login", "auth.logout", "auth.pledge", "auth.password",
+                           "auth.sessions", "auth.end_session", "auth.sign_out_everywhere",
                            "home.set_language", "home.set_text_size", "documents.blanks", "documents.blank",
                            "documents.verify"})
+
+
+@bp.before_app_request
+def resolve_session():
+    """Check the cookie's session first, before any other gate: an ended, idle or expired one signs out with
+    its own message, and the rare writes of the check (the end of a timed-out session, ``last_seen_at`` at
+    most once a minute) are committed here, before the view's work begins (referral/auth/sessions.py)."""
+    if request.endpoint in (None, "static") or request.blueprint == "api":
+        return None
+    current_user._get_current_object()  # runs the session loader once for this request
+    if g.pop("session_written", False):
+        db.session.commit()
+    if g.get("session_ended"):
+        session.pop("_user_id", None)  # the flash below is said once, not on every following page
+        flash(_("登录已超时，请重新登录。"), "info")
+    return None
 
 
 @bp.before_app_request
@@ -138,3 +164,38 @@ def account():
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, user=user,
                            pledge=latest_account_pledge(user)), run.status
+
+
+# --- 我的登录会话: one's own sessions (docs/domain.md#sessions) ---------------------------------------------------
+
+@bp.get("/account/sessions")
+@login_required
+def sessions():
+    user = current_user._get_current_object()
+    return render_template("auth/sessions.html", rows=active_sessions(user), current=current_session(),
+                           browser_label=browser_label)
+
+
+@bp.post("/account/sessions/<int:session_id>/end", endpoint="end_session")
+@login_required
+def end_session_view(session_id: int):
+    row = db.session.get(UserSession, session_id)
+    if row is None or not can_end_session(current_user, row):
+        abort(404)  # another account's session is not there for this one
+    if row.id == current_session().id:
+        return logout()
+    if run_form(None, lambda: end_session(row, reason=SessionEnd.ENDED_BY_USER, actor=current_user._get_current_object()),
+                flash_errors=True).done:
+        flash(_("已结束该登录会话。"), "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.post("/account/sessions/end-all", endpoint="sign_out_everywhere")
+@login_required
+def sign_out_everywhere_view():
+    user = current_user._get_current_object()
+    if run_form(None, lambda: sign_out_everywhere(user), flash_errors=True).done:
+        logout_user()
+        flash(_("已退出所有设备上的登录，API 令牌也已失效。请重新登录。"), "success")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.sessions"))

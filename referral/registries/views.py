@@ -22,6 +22,7 @@ from referral.attachments.models import Attachment
 from referral.attachments.services import open_attachment, store_upload
 from referral.audit.services import record
 from referral.auth.permissions import Permission, permission_required
+from referral.auth.sessions import start_session
 from referral.calendar import today_in_china
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted
@@ -83,9 +84,16 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignupForm()
-    run = run_form(form, lambda: services.register_institution(
-        username=form.username.data, password=form.password.data, admin_name=form.admin_name.data,
-        data=form.to_data()))
+
+    def sign_up():
+        user, inst = services.register_institution(
+            username=form.username.data, password=form.password.data, admin_name=form.admin_name.data,
+            data=form.to_data())
+        # Signed in at once, on a server-side session as the login form starts (docs/domain.md#sessions).
+        start_session(user, user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr)
+        return user, inst
+
+    run = run_form(form, sign_up)
     if run.done:
         user, inst = run.result
         login_user(user)
