@@ -60,7 +60,7 @@ def totp_code(secret: str | None = None, at=None) -> str:
 
 def post_login_totp(client, code: str = "", recovery_code: str = ""):
     """The second step of the login form (after ``post_login`` of an account with TOTP)."""
-    return client.post("/login/totp", data={"csrf_token": csrf_token(client, "/login/totp"), "code": code,
+    return client.post("/login/totp", data={"csrf_token": csrf_token(client, "/login"), "code": code,
                                             "recovery_code": recovery_code})
 
 

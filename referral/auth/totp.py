@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 import pyotp
 import segno
@@ -28,6 +29,7 @@ TOTP_REQUIRED_ROLES = frozenset({Role.SYSADMIN, Role.PROVINCE_OFFICIAL, Role.CIT
 RECOVERY_CODE_COUNT = 10
 #: A code is accepted one 30-second step either side of now: the PCs' clocks drift (pyotp's valid_window).
 _DRIFT_STEPS = 1
+_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # base32: no 0/1/8/9 to mistake for O/I/B/g
 
 
 class TotpRequired(Unauthorized):
@@ -97,7 +99,7 @@ def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _i in range(RECOVERY_CODE_COUNT):
-        raw = pyotp.random_base32(length=12)  # 60 bits
+        raw = "".join(secrets.choice(_CODE_ALPHABET) for _c in range(12))  # 60 bits
         codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:]}")
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_code_hash(raw)))
     return codes

@@ -237,7 +237,7 @@ def totp_page():
         return render_template("auth/totp.html", credential=credential, user=user,
                                regenerate=TotpCodeForm(prefix="regenerate"), remove=TotpCodeForm(prefix="remove"),
                                required=totp.totp_required(user), left=totp.recovery_codes_left(user))
-    if request.method == "GET" or not session.get(_ENROL_SECRET):
+    if not session.get(_ENROL_SECRET):  # kept across reloads: the QR code scanned stays the one confirmed
         session[_ENROL_SECRET] = totp.new_secret()
     secret = session[_ENROL_SECRET]
     run = run_form(form, lambda: totp.enrol(user, secret=secret, code=form.code.data))
