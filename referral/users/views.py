@@ -51,7 +51,8 @@ def index():
 @permission_required(Permission.VIEW_USERS)
 def detail(user_id: int):
     user = _visible_user_or_404(user_id)
-    return render_template("users/detail.html", user=user)
+    pending = services.pending_grants_of(user) if policies.is_sysadmin(current_user) else []
+    return render_template("users/detail.html", user=user, pending=pending)
 
 
 @bp.route("/new", methods=["GET", "POST"])

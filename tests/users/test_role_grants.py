@@ -64,6 +64,7 @@ def test_a_new_account_with_a_personal_data_role_waits_for_a_second_sysadmin(app
     assert (grant.role, grant.state, grant.requested_by_id) == (Role.REFERRAL_OFFICER, GrantState.PENDING, admin.id)
     page = client.get("/users/").get_data(as_text=True)
     assert "待批准的角色申请" in page and "须由另一名系统管理员批准" in page
+    assert "待另一名系统管理员批准" in client.get(f"/users/{user.id}").get_data(as_text=True)
     # the requester cannot approve their own request
     assert form_post(client, f"/users/grants/{grant.id}/approve", {}).status_code == 403
     db.session.expire_all()
