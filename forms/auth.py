@@ -16,10 +16,30 @@ class LoginForm(BaseForm):
 
 
 class TokenForm(BaseForm):
-    """POST /api/v1/tokens."""
+    """POST /api/v1/tokens. ``totp`` or ``recovery_code`` when the account has a second factor."""
 
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=256)])
+    totp = StringField(_l("动态验证码"), validators=[Optional(), Length(max=16)])
+    recovery_code = StringField(_l("恢复码"), validators=[Optional(), Length(max=32)])
+
+
+class LoginTotpForm(BaseForm):
+    """The second step of signing in (docs/domain.md#accounts): the app's code, or one recovery code."""
+
+    code = StringField(_l("动态验证码"), validators=[Optional(), Length(max=16)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+                       description=_l("手机验证器应用中显示的 6 位数字。"))
+    recovery_code = StringField(_l("恢复码"), validators=[Optional(), Length(max=32)],
+                                render_kw={"autocomplete": "off"},
+                                description=_l("手机不在身边时，可用一个未用过的恢复码代替（每个只能用一次）。"))
+
+
+class TotpCodeForm(BaseForm):
+    """/account/totp: confirm enrolment, turn the factor off, or make new recovery codes, with a code."""
+
+    code = StringField(_l("动态验证码"), validators=[DataRequired(), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
 class ChangePasswordForm(BaseForm):
@@ -27,7 +47,7 @@ class ChangePasswordForm(BaseForm):
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, max=256)],
                                  render_kw={"autocomplete": "new-password"},
-                                 description=_l("至少 10 个字符，不能包含用户名。"))
+                                 description=_l("至少 10 个字符；不能是常见密码，不能包含用户名或姓名。"))
     confirm = PasswordField(_l("再次输入新密码"),
                             validators=[DataRequired(), EqualTo("new_password", message=_l("两次输入的新密码不一致。"))],
                             render_kw={"autocomplete": "new-password"})

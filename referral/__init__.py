@@ -133,6 +133,7 @@ def import_all_models():
     from referral.purchases import models as _purchases  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
     from referral.supervision import models as _supervision  # noqa: F401
+    from referral.users import models as _users  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:

@@ -65,6 +65,24 @@ def users_create(username, password, roles, division_code, institution_id, displ
     click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(roles))}")
 
 
+@users_cli.command("reset-totp")
+@click.argument("username")
+@with_appcontext
+def users_reset_totp(username):
+    """Remove an account's TOTP factor and recovery codes (lost phone and codes): the operator on the server,
+    after checking who asks. A sysadmin or official enrols again at the next sign-in (docs/domain.md#accounts)."""
+    from referral.auth import totp
+    from referral.auth.services import user_by_username
+
+    user = user_by_username(username)
+    if user is None:
+        click.echo(f"error: no user {username}", err=True)
+        sys.exit(2)
+    totp.reset(user, actor=None)
+    db.session.commit()
+    click.echo(f"removed the second factor of {user.username}")
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 @with_appcontext

@@ -54,9 +54,14 @@ class BaseConfig:
     LANGUAGES = ("zh_CN", "en")
 
     # Rate limits. memory:// serves one process; production sets redis://… so all workers share counts.
+    # The login limits do not depend on it: they are counted in the database (referral/auth/throttle.py).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"  # the 6th failed attempt in a row answers 429
+    # One address, any usernames: the 21st failure answers 429 (stops password spraying; docs/domain.md#accounts).
+    LOGIN_ADDRESS_FAILURE_LIMIT = "20 per 15 minutes"
+    # TOTP second factor (docs/domain.md#accounts): the issuer shown in the authenticator app.
+    TOTP_ISSUER = "精康转介平台"
 
     API_TOKEN_HOURS = 12
     # Spot checks (docs/domain.md#supervision, policy): a share of the county's listed institutions, at least a minimum.

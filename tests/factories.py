@@ -7,16 +7,19 @@ import itertools
 
 import pytest
 
-from referral.auth.models import AccountPledge, User, UserRole
+from referral.auth.models import AccountPledge, TotpCredential, User, UserRole
 from referral.auth.passwords import hash_password
 from referral.auth.permissions import Role
+from referral.auth.totp import TOTP_REQUIRED_ROLES
 from referral.extensions import db
 from referral.pledge_texts import PLEDGE_TEXT_VERSION
 from referral.registries.models import Institution
 
-__all__ = ["TEST_PASSWORD", "accept_pledge", "create_user", "create_institution", "dummy_user", "users_by_role", "INSTITUTION_COUNTY"]
+__all__ = ["TEST_PASSWORD", "TEST_TOTP_SECRET", "accept_pledge", "create_user", "create_institution", "dummy_user", "users_by_role", "INSTITUTION_COUNTY"]
 
 TEST_PASSWORD = "correct horse battery"
+# The TOTP secret of the factory's enrolled accounts: pyotp.TOTP(TEST_TOTP_SECRET).now() is their code.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _HASH = None  # Argon2 is slow on purpose; hash the shared test password once per run.
 _counter = itertools.count(1)
 INSTITUTION_COUNTY = "220102"
@@ -57,13 +60,18 @@ def accept_pledge(user) -> None:
 @pytest.fixture
 def create_user(app):
     def factory(*roles, username=None, division=None, institution=None, active=True, display_name="测试用户",
-                pledged=True, id_number=None):
+                pledged=True, id_number=None, totp=None):
+        """``totp``: enrol the account's second factor (secret TEST_TOTP_SECRET). By default the roles that
+        require it have it, as real accounts of those roles do after their first sign-in."""
         user = User(username=username or f"user{next(_counter)}", display_name=display_name,
                     password_hash=_password_hash(), division_code=division, active=active,
                     institution_id=institution.id if institution is not None else None, id_number=id_number)
         user.role_rows = [UserRole(role=Role(r)) for r in roles]
         db.session.add(user)
         db.session.commit()
+        if totp if totp is not None else user.has_role(*TOTP_REQUIRED_ROLES):
+            db.session.add(TotpCredential(user_id=user.id, secret=TEST_TOTP_SECRET))
+            db.session.commit()
         if pledged:
             accept_pledge(user)
         return user

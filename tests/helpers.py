@@ -51,6 +51,23 @@ def post_login(client, username, password, next_=""):
                                        "password": password, "next": next_})
 
 
+def totp_code(secret: str | None = None, at=None) -> str:
+    """The current TOTP code of an enrolled account (the factory's secret unless given); ``at`` a datetime
+    for another moment (pyotp's ``at(for_time)``)."""
+    import pyotp
+
+    from tests.factories import TEST_TOTP_SECRET
+
+    totp = pyotp.TOTP(secret or TEST_TOTP_SECRET)
+    return totp.at(at) if at is not None else totp.now()
+
+
+def post_login_totp(client, code: str = "", recovery_code: str = ""):
+    """The second step of the login form (after ``post_login`` of an account with TOTP)."""
+    return client.post("/login/totp", data={"csrf_token": csrf_token(client, "/login"), "code": code,
+                                            "recovery_code": recovery_code})
+
+
 def bearer(who) -> dict:
     """The ``Authorization`` header of an API request: for a token string, that token; for a user, a token
     issued to them here (committed, so the request sees it)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from referral.auth.permissions import Role
+from referral.users.models import RoleGrant
 from tests.helpers import ANON, bearer, csrf_token, login
 
 ALL = set(Role)
@@ -22,11 +23,16 @@ MATRIX = [
     ("POST", "/account/sessions/end-all", ALL, 302, None),
     ("POST", "/account/sessions/{session}/end", set(), None, 404),  # another account's session: not there
     ("GET", "/me/pledge", ALL, 200, None),
+    ("GET", "/account/totp", ALL, 200, None),
+    ("POST", "/account/totp/recovery-codes", ALL, 302, None),  # no code: back to the page with the error
+    ("POST", "/account/totp/remove", ALL, 302, None),
     ("GET", "/users/", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/{target}", ADMIN | OFFICIALS, 200, 403),
     ("GET", "/users/new", ADMIN, 200, 403),
     ("GET", "/users/{target}/edit", ADMIN, 200, 403),
     ("POST", "/users/{target}/active", ADMIN, 302, 403),
+    ("POST", "/users/grants/{grant}/approve", ADMIN, 302, 403),  # requested by another sysadmin
+    ("POST", "/users/grants/{grant}/reject", ADMIN, 302, 403),
     ("GET", "/users/staff", {Role.INSTITUTION_ADMIN}, 200, 403),
     ("GET", "/users/staff/new", {Role.INSTITUTION_ADMIN}, 200, 403),
     ("POST", "/users/staff/{staff}/active", {Role.INSTITUTION_ADMIN}, 302, 403),
@@ -56,9 +62,12 @@ def target(users_by_role, create_user, db):
     user = create_user(Role.REFERRAL_OFFICER, username="target", division="220102")
     entry = record("test.event", "user", user.id, division_code="220102")
     session = start_session(user)
+    other_admin = create_user(Role.SYSADMIN, username="other-admin")
+    grant = RoleGrant(user_id=user.id, role=Role.COUNTY_OFFICIAL, requested_by_id=other_admin.id)
+    db.session.add(grant)
     db.session.commit()
     return {"target": user.id, "entry": entry.id, "staff": users_by_role[Role.INSTITUTION_STAFF].id,
-            "session": session.id}
+            "session": session.id, "grant": grant.id}
 
 
 def _expected(allowed, ok, denied, role):
@@ -112,7 +121,7 @@ def test_every_route_is_in_the_matrix(app):
 
     covered = {url.split("?")[0] for _m, url, *_ in MATRIX + API_MATRIX} | registry_routes | supervision_routes | case_routes
     covered |= document_routes | notification_routes | demand_routes | stats_routes | purchase_routes
-    public = {"/login", "/logout", "/preferences/language", "/preferences/text-size",
+    public = {"/login", "/login/totp", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
               "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw", "/apply/resubmit",
@@ -120,7 +129,7 @@ def test_every_route_is_in_the_matrix(app):
               "/divisions/picker/<province>.json",
               # paper forms and the document check: public by design (tests/documents/test_access.py)
               *document_public_routes}
-    names = {"<int:user_id>": "{target}", "<int:entry_id>": "{entry}", "<code>": "220102",
+    names = {"<int:user_id>": "{target}", "<int:grant_id>": "{grant}", "<int:entry_id>": "{entry}", "<code>": "220102",
              "<int:institution_id>": "{inst}", "<int:talent_id>": "{talent}", "<int:attachment_id>": "{att}",
              "<int:change_id>": "{change}", "<event>": "withdraw", "<int:check_id>": "{check}",
              "<int:complaint_id>": "{complaint}", "<reference>": "{reference}", "<int:case_id>": "{case}",

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from forms.auth import ApiPledgeForm, TokenForm
 from referral.api.spec import operation
-from referral.auth import throttle
+from referral.auth import throttle, totp
 from referral.auth.presenters import USER_SCHEMA, pledge_json, user_json
 from referral.auth.services import (
     accept_account_pledge,
@@ -30,8 +30,13 @@ TOKEN_SCHEMA = {
 
 
 @operation("/tokens", "POST", summary="用用户名和密码换取访问令牌", tag="auth", body=TokenForm, auth=False,
-           responses={201: ("已签发令牌", TOKEN_SCHEMA)}, errors=(401, 429),
-           description="连续 5 次失败后，第 6 次起返回 429，直到窗口期结束；成功登录会清零计数。")
+           responses={201: ("已签发令牌", TOKEN_SCHEMA)}, errors=(401, 403, 429),
+           description="连续 5 次失败后，第 6 次起返回 429，直到窗口期结束；成功登录会清零计数。"
+                       "同一地址 15 分钟内（不论用户名）失败 20 次后也返回 429。"
+                       "已启用动态验证码的账号须同时提交 totp（6 位数字）或 recovery_code："
+                       "缺少时答 401 totp_required，错误时答 401 totp_invalid（计入失败次数）。"
+                       "系统管理员、省级和市级民政账号须先在网页 /account/totp 设置动态验证码，"
+                       "否则答 403 totp_enrolment_required。")
 def create_token(data):
     username = data.username.data
     if throttle.is_blocked(username):
@@ -42,6 +47,19 @@ def create_token(data):
         note_login_failure(username, channel="api")
         db.session.commit()
         raise Unauthorized(_("用户名或密码不正确，或账号已停用。"))
+    # The second factor (docs/domain.md#accounts), as the login form's second step.
+    if totp.has_totp(user):
+        if not (data.totp.data or data.recovery_code.data):
+            db.session.commit()  # a password rehash by authenticate()
+            raise totp.TotpRequired(_("此账号已启用动态验证码，请同时提交 totp 或 recovery_code。"))
+        if not totp.check_second_factor(user, code=data.totp.data, recovery_code=data.recovery_code.data):
+            throttle.note_failure(username)
+            note_login_failure(username, channel="api_totp")
+            db.session.commit()
+            raise totp.TotpInvalid(_("动态验证码或恢复码不正确。"))
+    elif totp.totp_required(user):
+        db.session.commit()
+        raise totp.TotpEnrolmentRequired(_("您的角色必须使用动态验证码：请先在网页“我的账号 → 动态验证码”中完成设置。"))
     throttle.note_success(username)
     token, row = issue_token(user)
     note_login(user, channel="api")

@@ -159,3 +159,41 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginCounter(db.Model):
+    """Failed sign-ins counted in fixed windows, in the database so that every worker and every app server
+    sees the same count without Redis (referral/auth/throttle.py, docs/domain.md#accounts). ``key`` names
+    what is counted: ``user:<address>:<username>`` (the limit in a row) or ``addr:<address>`` (the cap that
+    stops one address trying a password over many usernames). Old windows are deleted as new ones start."""
+
+    __tablename__ = "login_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    count: Mapped[int] = mapped_column(nullable=False, default=0)
+
+
+class TotpCredential(db.Model):
+    """The account's TOTP second factor (RFC 6238 through pyotp; docs/domain.md#accounts). ``last_step`` is
+    the time step of the last code accepted, so a code seen over a shoulder cannot be used twice."""
+
+    __tablename__ = "totp_credentials"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64), nullable=False)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    last_step: Mapped[int | None] = mapped_column()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes shown once at TOTP enrolment, for a lost phone. Only a SHA-256 is kept:
+    the codes are random (60 bits), so a fast hash does not let them be guessed from a copy of the table."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("code_hash"), Index("ix_recovery_codes_user_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

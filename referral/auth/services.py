@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from referral.audit.services import record
 from referral.auth.models import AccountPledge, ApiToken, SessionEnd, User, UserRole
-from referral.auth.passwords import hash_password, needs_rehash, verify_password
+from referral.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from referral.auth.permissions import ROLE_SCOPE, Role, ScopeKind
 from referral.auth.sessions import end_sessions
 from referral.divisions.models import Division, DivisionLevel
@@ -21,8 +21,6 @@ from referral.errors import ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
 from referral.pledge_texts import PLEDGE_TEXT_VERSION
-
-MIN_PASSWORD_LENGTH = 10
 
 
 def _institution_exists(institution_id: int) -> bool:
@@ -43,15 +41,6 @@ def normalise_username(username: str) -> str:
 
 def user_by_username(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == normalise_username(username)))
-
-
-def password_problems(password: str, username: str = "") -> list[str]:
-    problems = []
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        problems.append(_("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))
-    if username and password and normalise_username(username) in password.lower():
-        problems.append(_("密码不能包含用户名。"))
-    return problems
 
 
 def check_role_scope(roles, division_code: str | None, institution_id: int | None) -> dict:
@@ -97,14 +86,17 @@ def _audit_division(user: User) -> str | None:
 
 
 def create_user(*, actor, username: str, password: str, roles, division_code=None, institution_id=None,
-                display_name: str = "", email: str | None = None, id_number: str | None = None) -> User:
+                display_name: str = "", email: str | None = None, id_number: str | None = None,
+                held_roles=frozenset()) -> User:
+    """``held_roles``: roles checked with the others but not given yet — they wait for a second sysadmin
+    (referral/users/services.py: role grants, docs/domain.md#accounts)."""
     username = normalise_username(username)
     errors = check_role_scope(roles, division_code, institution_id)
     if not username:
         errors.setdefault("username", []).append(_("请填写用户名。"))
     elif user_by_username(username) is not None:
         errors.setdefault("username", []).append(_("用户名 %(u)s 已被使用。", u=username))
-    if problems := password_problems(password, username):
+    if problems := password_problems(password, username, display_name):
         errors["password"] = problems
     if errors:
         raise ValidationFailed(fields=errors)
@@ -112,7 +104,7 @@ def create_user(*, actor, username: str, password: str, roles, division_code=Non
                 id_number=(id_number or "").strip().upper() or None, password_hash=hash_password(password),
                 division_code=division_code or None, institution_id=institution_id,
                 password_changed_at=utcnow())
-    user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
+    user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles)) if Role(r) not in held_roles]
     db.session.add(user)
     db.session.flush()
     record("user.create", "user", user.id, actor=actor, division_code=_audit_division(user),
@@ -126,14 +118,16 @@ KEEP = object()
 
 
 def update_user(user: User, *, actor, roles, division_code, institution_id, display_name,
-                email: str | None = None, id_number=KEEP) -> User:
+                email: str | None = None, id_number=KEEP, held_roles=frozenset()) -> User:
+    """``held_roles``: roles to add that wait for a second sysadmin (as in ``create_user``)."""
     errors = check_role_scope(roles, division_code, institution_id)
-    if actor is not None and actor.id == user.id and Role.SYSADMIN in user.roles and Role.SYSADMIN not in set(map(Role, roles)):
-        errors.setdefault("roles", []).append(_("不能取消自己的系统管理员角色。"))
+    if actor is not None and actor.id == user.id and {Role(r) for r in roles} != user.roles:
+        # No one widens (or narrows) their own access: another sysadmin does it (docs/domain.md#accounts).
+        errors.setdefault("roles", []).append(_("不能更改自己账号的角色，请由另一名系统管理员操作。"))
     if errors:
         raise ValidationFailed(fields=errors)
     before = _snapshot(user)
-    wanted = {Role(r) for r in roles}
+    wanted = {Role(r) for r in roles} - ({Role(r) for r in held_roles} - user.roles)
     user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
         UserRole(role=r) for r in sorted(wanted - user.roles)]
     user.division_code = division_code or None
@@ -247,7 +241,7 @@ def change_password(user: User, *, current: str, new: str, keep_session=None) ->
     errors = {}
     if not verify_password(user.password_hash, current):
         errors["current_password"] = [_("当前密码不正确。")]
-    if problems := password_problems(new, user.username):
+    if problems := password_problems(new, user.username, user.display_name):
         errors["new_password"] = problems
     if errors:
         raise ValidationFailed(fields=errors)

@@ -39,3 +39,26 @@ def can_manage_account(user, account) -> bool:
         return True
     return (can_manage_staff(user) and account.id != user.id and account.institution_id == user.institution_id
             and bool(account.roles) and account.roles <= STAFF_ROLES)
+
+
+# --- four-eyes on role grants (docs/domain.md#accounts) ---------------------------------------------------
+
+#: The roles that see people's identities (docs/domain.md#personal-data: the county's referral officers and
+#: officials, the serving institution, the applying assister) — and ``sysadmin``, since a sysadmin who could
+#: make a second sysadmin alone could approve their own requests through it.
+FOUR_EYES_ROLES = frozenset({Role.REFERRAL_OFFICER, Role.COUNTY_OFFICIAL, Role.INSTITUTION_ADMIN,
+                             Role.INSTITUTION_STAFF, Role.MEDICAL_ASSISTER, Role.COMMUNITY_ASSISTER,
+                             Role.SYSADMIN})
+
+
+def needs_second_sysadmin(actor, role) -> bool:
+    """A sysadmin's grant of such a role waits for another sysadmin. Not the institution admin's own staff
+    (its institution, the staff role only: the admin was itself approved, and the staff's talent entry
+    goes through the county), nor the operator's ``flask users create`` on the server (actor None: whoever
+    has a shell there has the database too, and the first sysadmin has no second to ask)."""
+    return actor is not None and is_sysadmin(actor) and Role(role) in FOUR_EYES_ROLES
+
+
+def can_decide_grant(user, grant) -> bool:
+    """Another sysadmin: not the one who asked, and not for their own account."""
+    return is_sysadmin(user) and grant.requested_by_id != user.id and grant.user_id != user.id

@@ -7,7 +7,9 @@ from referral.divisions.models import within
 from referral.extensions import db
 from referral.registries.models import Institution, Talent
 from referral.scoping import scope_of
+from referral.users.models import RoleGrant
 from referral.users.policies import can_manage_staff
+from workflows.role_grant import GrantState
 
 
 def users_visible_to(viewer):
@@ -59,3 +61,9 @@ def institution_choices() -> list[tuple]:
     rows = db.session.execute(select(Institution.id, Institution.name, Institution.division_code)
                               .order_by(Institution.division_code, Institution.name)).all()
     return [(row.id, f"{row.name}（{row.division_code}）") for row in rows]
+
+
+def pending_grants():
+    """Role grants waiting for a second sysadmin, oldest first (the users page lists them)."""
+    return list(db.session.scalars(select(RoleGrant).where(RoleGrant.state == GrantState.PENDING)
+                                   .order_by(RoleGrant.requested_at, RoleGrant.id)))

@@ -9,13 +9,16 @@ from forms.fields import coded
 from forms.users import StaffCreateForm, UserCreateForm, UserEditForm
 from referral.auth.models import User
 from referral.auth.permissions import Permission, Role, permission_required
-from referral.auth.services import KEEP, create_user, update_user
+from referral.auth.services import KEEP
 from referral.errors import NotPermitted
+from referral.extensions import db
 from referral.scoping import one_visible_or_404, scope_of
 from referral.users import bp, policies, services
+from referral.users.models import RoleGrant
 from referral.users.queries import (
     filter_users,
     institution_choices,
+    pending_grants,
     staff_visible_to,
     talents_of_accounts,
     users_visible_to,
@@ -38,15 +41,18 @@ def index():
         division = ""  # a filter outside the viewer's area would only ever match nothing
     stmt = filter_users(users_visible_to(current_user), q=q, role=role or None, division=division or None)
     pagination = paginate(stmt)
+    grants = pending_grants() if policies.is_sysadmin(current_user) else []
     return render_template("users/index.html", pagination=pagination, q=q, role=role, division=division,
-                           roles=list(Role))
+                           roles=list(Role), grants=grants,
+                           can_decide=lambda grant: policies.can_decide_grant(current_user, grant))
 
 
 @bp.get("/<int:user_id>")
 @permission_required(Permission.VIEW_USERS)
 def detail(user_id: int):
     user = _visible_user_or_404(user_id)
-    return render_template("users/detail.html", user=user)
+    pending = services.pending_grants_of(user) if policies.is_sysadmin(current_user) else []
+    return render_template("users/detail.html", user=user, pending=pending)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -54,12 +60,13 @@ def detail(user_id: int):
 def create():
     form = UserCreateForm()
     form.institution.choices = [("", "—"), *institution_choices()]
-    run = run_form(form, lambda: create_user(
+    run = run_form(form, lambda: services.create_with_grants(
         actor=current_user, username=form.username.data, password=form.password.data, roles=form.roles.data,
         division_code=form.division.data or None, institution_id=form.institution.data,
         display_name=form.display_name.data, email=form.email.data, id_number=form.id_number.data or None))
     if run.done:
         flash(_("已创建账号 %(u)s。", u=run.result.username), "success")
+        _flash_pending(run.result)
         return redirect(url_for("users.detail", user_id=run.result.id))
     return render_template("users/edit.html", form=form, user=None), run.status
 
@@ -68,18 +75,57 @@ def create():
 @permission_required(Permission.MANAGE_USERS)
 def edit(user_id: int):
     user = _visible_user_or_404(user_id)
-    form = UserEditForm(data={"display_name": user.display_name, "email": user.email or "", "roles": [r.value for r in user.roles],
+    # A role waiting for a second sysadmin stays ticked; unticking it withdraws the request.
+    roles = sorted({r.value for r in user.roles} | {g.role.value for g in services.pending_grants_of(user)})
+    form = UserEditForm(data={"display_name": user.display_name, "email": user.email or "", "roles": roles,
                               "division": user.division_code or "", "institution": user.institution_id}
                         if request.method == "GET" else None)
     form.institution.choices = [("", "—"), *institution_choices()]
-    run = run_form(form, lambda: update_user(
+    run = run_form(form, lambda: services.update_account(
         user, actor=current_user, roles=form.roles.data, division_code=form.division.data or None,
         institution_id=form.institution.data, display_name=form.display_name.data, email=form.email.data,
         id_number=id_number_change(form, KEEP)))
     if run.done:
         flash(_("已保存。"), "success")
+        _flash_pending(user)
         return redirect(url_for("users.detail", user_id=user.id))
     return render_template("users/edit.html", form=form, user=user), run.status
+
+
+def _flash_pending(user: User) -> None:
+    if pending := services.pending_grants_of(user):
+        flash(_("以下角色可查看个人信息，须由另一名系统管理员批准后生效：%(roles)s。",
+                roles="、".join(_(g.role.label) for g in pending)), "info")
+
+
+# --- four-eyes on role grants (docs/domain.md#accounts) ---------------------------------------------------
+
+def _grant_or_404(grant_id: int) -> RoleGrant:
+    return db.get_or_404(RoleGrant, grant_id)
+
+
+@bp.post("/grants/<int:grant_id>/approve")
+@permission_required(Permission.MANAGE_USERS)
+def approve_grant(grant_id: int):
+    grant = _grant_or_404(grant_id)
+    if not policies.can_decide_grant(current_user, grant):
+        raise NotPermitted(_("申请人本人或被授权账号本人不能批准，须由另一名系统管理员批准。"))
+    if run_form(None, lambda: services.approve_grant(grant, actor=current_user), flash_errors=True).done:
+        flash(_("已批准：%(u)s 获得角色“%(role)s”。", u=grant.user.username, role=_(grant.role.label)), "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/grants/<int:grant_id>/reject")
+@permission_required(Permission.MANAGE_USERS)
+def reject_grant(grant_id: int):
+    grant = _grant_or_404(grant_id)
+    if not policies.can_decide_grant(current_user, grant):
+        raise NotPermitted(_("申请人本人或被授权账号本人不能驳回，须由另一名系统管理员处理。"))
+    comment = request.form.get("comment", "")[:500]
+    if run_form(None, lambda: services.reject_grant(grant, actor=current_user, comment=comment),
+                flash_errors=True).done:
+        flash(_("已驳回 %(u)s 的角色申请“%(role)s”。", u=grant.user.username, role=_(grant.role.label)), "success")
+    return redirect(url_for("users.index"))
 
 
 @bp.post("/<int:user_id>/active")

@@ -7,7 +7,7 @@ import pytest
 
 from referral.auth.permissions import Role
 from tests.factories import TEST_PASSWORD
-from tests.helpers import bearer
+from tests.helpers import bearer, totp_code
 
 
 @pytest.fixture
@@ -35,7 +35,8 @@ def test_token_request_schema_comes_from_the_form(document):
     assert schema["properties"]["username"]["maxLength"] == 64
     assert schema["additionalProperties"] is False
     assert document["paths"]["/tokens"]["post"]["security"] == []
-    assert set(document["paths"]["/tokens"]["post"]["responses"]) == {"201", "400", "401", "422", "429"}
+    assert set(document["paths"]["/tokens"]["post"]["responses"]) == {"201", "400", "401", "403", "422", "429"}
+    assert {"totp", "recovery_code"} <= set(schema["properties"])  # the second factor (docs/domain.md#accounts)
 
 
 def test_query_parameters_come_from_the_form(document):
@@ -61,7 +62,9 @@ def test_answers_match_the_documented_schemas(client, document, create_user):
     create_user(Role.CITY_OFFICIAL, username="li", division="220100")
     _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li", "password": "x"}))
     _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li"}))
-    created = client.post("/api/v1/tokens", json={"username": "li", "password": TEST_PASSWORD})
+    # a city official has TOTP: without the code 401 totp_required (documented), then with it
+    _check(document, "/tokens", "post", client.post("/api/v1/tokens", json={"username": "li", "password": TEST_PASSWORD}))
+    created = client.post("/api/v1/tokens", json={"username": "li", "password": TEST_PASSWORD, "totp": totp_code()})
     _check(document, "/tokens", "post", created)
     headers = bearer(created.get_json()["token"])
     _check(document, "/me", "get", client.get("/api/v1/me", headers=headers))

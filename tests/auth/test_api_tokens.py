@@ -8,11 +8,13 @@ from referral.auth.models import ApiToken
 from referral.auth.permissions import Role
 from referral.models import utcnow
 from tests.factories import TEST_PASSWORD
-from tests.helpers import bearer, login, post_login
+from tests.helpers import bearer, login, post_login, totp_code
 
 
 def get_token(client, username, password=TEST_PASSWORD):
-    return client.post("/api/v1/tokens", json={"username": username, "password": password})
+    """With the factory's TOTP code: the sysadmins and city officials here have the second factor (an account
+    without one ignores the field). tests/auth/test_totp.py covers the factor itself."""
+    return client.post("/api/v1/tokens", json={"username": username, "password": password, "totp": totp_code()})
 
 
 def test_token_then_me(client, create_user):

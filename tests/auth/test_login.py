@@ -4,7 +4,7 @@ from referral.audit.models import AuditEntry
 from referral.auth.models import User
 from referral.auth.permissions import Role
 from tests.factories import TEST_PASSWORD
-from tests.helpers import csrf_token, login, post_login
+from tests.helpers import csrf_token, login, post_login, post_login_totp, totp_code
 
 
 def test_login_through_the_form_lands_on_a_chinese_home_page(client, create_user):
@@ -52,17 +52,18 @@ def test_a_success_resets_the_failure_count(client, create_user):
     create_user(Role.SYSADMIN, username="admin")
     for _ in range(4):
         post_login(client, "admin", "nope")
-    assert post_login(client, "admin", TEST_PASSWORD).status_code == 302
+    assert post_login(client, "admin", TEST_PASSWORD).location == "/login/totp"
+    assert post_login_totp(client, totp_code()).location == "/"  # the count clears after the second step
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     for _ in range(5):
         assert post_login(client, "admin", "nope").status_code == 200
 
 
 def test_next_must_stay_on_this_site(client, create_user):
-    create_user(Role.SYSADMIN, username="admin")
-    assert post_login(client, "admin", TEST_PASSWORD, next_="//evil.example/x").location == "/"
+    create_user(Role.COUNTY_OFFICIAL, username="zhang", division="220102")  # no second step (test_totp.py has one)
+    assert post_login(client, "zhang", TEST_PASSWORD, next_="//evil.example/x").location == "/"
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    assert post_login(client, "admin", TEST_PASSWORD, next_="/users/?q=a").location == "/users/?q=a"
+    assert post_login(client, "zhang", TEST_PASSWORD, next_="/users/?q=a").location == "/users/?q=a"
 
 
 def test_login_form_requires_the_csrf_token(client, create_user):
