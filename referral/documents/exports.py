@@ -103,23 +103,21 @@ def run_export(export_id: int, *, workers: int | None = None) -> DocumentExport 
     export = claim(export_id)
     if export is None:
         return None
-    file_name = _file_name(export)
+    file_name, attempt = _file_name(export), export.attempts
     try:
         _build_zip(export, workers=workers or current_app.config.get("DOCUMENT_EXPORT_WORKERS"))
-    except StaleDataError:
-        # The row changed under this runner: it was taken for dead and queued again (or failed). The job is
-        # no longer this runner's: leave the row alone, drop only this attempt's file.
-        log.warning("document export %s: taken over while running; this attempt stops", export_id)
-        db.session.rollback()
-        (export_root() / file_name).unlink(missing_ok=True)
-        return None
     except Exception as exc:  # noqa: BLE001  the job must end failed, with a reason, whatever went wrong
-        log.exception("document export %s failed", export_id)
         db.session.rollback()
         (export_root() / file_name).unlink(missing_ok=True)
         export = db.session.get(DocumentExport, export_id)
-        if export is None:  # the job itself is gone: nothing to mark
+        if export is None or export.state != ExportState.RUNNING or export.attempts != attempt:
+            # Gone, or taken for dead meanwhile and queued again or failed (reap_stale_exports): the job is no
+            # longer this runner's to mark. Its commit found the row changed (StaleDataError), or the new
+            # attempt's documents in the way.
+            log.warning("document export %s: attempt %s stopped, the job was taken over (%s)", export_id, attempt,
+                        type(exc).__name__)
             return None
+        log.exception("document export %s failed", export_id)
         fire_export(export, "fail")
         export.error = f"{type(exc).__name__}: {exc}"[:500]
         export.finished_at = utcnow()
