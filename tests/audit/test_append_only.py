@@ -71,10 +71,11 @@ def app_role(app, db):
     name, password = f"referral_app_{secrets.token_hex(4)}", secrets.token_hex(16)
     with db.engine.begin() as conn:
         conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{password}' NOSUPERUSER NOCREATEDB NOCREATEROLE"))
-        for statement in GRANTS.read_text(encoding="utf-8").replace("referral_app", name).split(";"):
-            body = "\n".join(line for line in statement.splitlines() if not line.strip().startswith("--")).strip()
-            if body:
-                conn.execute(text(body))
+        script = "\n".join(line for line in GRANTS.read_text(encoding="utf-8").splitlines()
+                           if not line.lstrip().startswith("--"))
+        for statement in script.replace("referral_app", name).split(";"):
+            if statement.strip():
+                conn.execute(text(statement))
     url = db.engine.url.set(username=name, password=password)
     yield url
     with db.engine.begin() as conn:
