@@ -52,7 +52,7 @@ from referral.cases.models import (
     ServiceForm,
 )
 from referral.service_items import SERVICE_ITEMS
-from workflows.case import AssessmentResult, CaseState, CloseReason, DeclineReason
+from workflows.case import CASE_EVENTS, AssessmentResult, CaseState, CloseReason, DeclineReason
 
 
 def _aware(value):
@@ -412,7 +412,8 @@ class CaseEventForm(BaseForm):
 
 
 class ApiCaseEventForm(CaseEventForm):
-    event = StringField(_l("事件"), validators=[DataRequired(), Length(max=32)])
+    # A choice, so that the OpenAPI document enumerates the case events (issue 13.8).
+    event = SelectField(_l("事件"), choices=options((e, e) for e in sorted(CASE_EVENTS)), validators=[DataRequired()])
     version = IntegerField(_l("版本"), validators=[Optional()])
 
 

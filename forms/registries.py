@@ -19,7 +19,7 @@ from forms import BaseForm, SubForm
 from forms.fields import CreditCode, DivisionField, IdNumber, MultiCheckboxField, coded, division_code, options, phone
 from referral.registries.models import LegalForm, Talent, TalentCategory
 from referral.service_items import SERVICE_ITEMS
-from workflows.approval import REVOKE_REASONS
+from workflows.approval import APPROVAL_EVENTS, REVOKE_REASONS
 
 
 class CountyCodesField(MultiCheckboxField):
@@ -113,7 +113,9 @@ class EventForm(BaseForm):
 
 
 class ApiEventForm(EventForm):
-    event = StringField(_l("事件"), validators=[DataRequired(), Length(max=32)])
+    # A choice, so that the OpenAPI document enumerates the approval events (issue 13.8).
+    event = SelectField(_l("事件"), choices=options((e, e) for e in sorted(APPROVAL_EVENTS)),
+                        validators=[DataRequired()])
 
 
 class CertificateForm(SubForm):

@@ -20,6 +20,7 @@ users_cli = AppGroup("users", help="Accounts.")
 tasks_cli = AppGroup("tasks", help="The task queue (Huey): background work and periodic jobs.")
 calendar_cli = AppGroup("calendar", help="The official working-day calendar (放假安排).")
 demand_cli = AppGroup("demand", help="Demand lists (卫健严重精神障碍患者登记, 残联持证精神残疾人).")
+audit_cli = AppGroup("audit", help="The audit log (审计日志) and its hash chain.")
 
 
 @divisions_cli.command("import")
@@ -222,6 +223,28 @@ def restore_command(file: Path):
                f"均与备份（{manifest['created_at']}）一致。")
 
 
+@audit_cli.command("verify")
+@click.option("--head", "expect", default=None, metavar="HASH",
+              help="A chain head from the log file (audit chain head: … hash=…): also check that it is still in the chain.")
+@with_appcontext
+def audit_verify(expect: str | None):
+    """Walk the audit log's hash chain (docs/architecture.md#evidence). Exit 0 and print the count and head
+    when it holds; exit 1 naming the first broken entry (or a --head no longer in the chain)."""
+    from referral.audit.chain import verify
+
+    result = verify(db.session, expect=expect)
+    db.session.rollback()  # a read only: end the transaction
+    if not result.ok:
+        click.echo(f"BROKEN at audit entry id={result.broken_id}: {result.problem} "
+                   f"({result.count} entries before it hold)", err=True)
+        sys.exit(1)
+    if expect and not result.seen_hash:
+        click.echo(f"BROKEN: head {expect} is not in the chain ({result.count} entries, head id={result.head_id} "
+                   f"hash={result.head_hash}): the log was rewritten or cut after it", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.count} entries, head id={result.head_id} hash={result.head_hash}")
+
+
 def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
@@ -231,3 +254,4 @@ def register_commands(app):
     app.cli.add_command(demand_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(audit_cli)

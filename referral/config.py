@@ -104,6 +104,9 @@ class BaseConfig:
     DOCUMENT_EXPORT_WORKERS: int | None = None
     EXPORT_KEEP_DAYS = 7
     DOCUMENT_EXPORT_MAX = 500
+    # A running export writes its heartbeat as it goes; silent this long (seconds), its worker is taken for
+    # dead: the job is queued again once, then failed (referral/documents/exports.py: reap_stale_exports).
+    EXPORT_HEARTBEAT_TIMEOUT = 600
     EXPORT_ROOT: str | None = None
 
     # Demand lists (docs/domain.md#demand-data). DEMAND_HASH_KEY: the secret of the keyed hashes of 身份证号;

@@ -159,6 +159,7 @@ def run_consumer(*, workers: int, periodic: bool) -> None:
 
 def import_all_tasks() -> None:
     """Register every feature's tasks with the queue (a consumer must know them all by name)."""
+    from referral.audit import tasks as _audit  # noqa: F401
     from referral.demand import tasks as _demand  # noqa: F401
     from referral.documents import exports as _exports  # noqa: F401
     from referral.notifications import tasks as _notifications  # noqa: F401

@@ -21,6 +21,8 @@ EXPORT_TRANSITIONS: list[dict] = [
     {"trigger": "start", "source": E.QUEUED, "dest": E.RUNNING},
     {"trigger": "finish", "source": E.RUNNING, "dest": E.DONE},
     {"trigger": "fail", "source": [E.QUEUED, E.RUNNING], "dest": E.FAILED},
+    # Its worker died (no heartbeat for EXPORT_HEARTBEAT_TIMEOUT): the job goes back to the queue, once.
+    {"trigger": "requeue", "source": E.RUNNING, "dest": E.QUEUED},
     {"trigger": "expire", "source": E.DONE, "dest": E.EXPIRED},
 ]
 

@@ -255,10 +255,10 @@ def field_schema(fld) -> dict:
         schema = {"type": "integer"}
     elif isinstance(fld, DecimalField | FloatField):
         schema = {"type": "number"}
+    elif isinstance(fld, DateField):  # before DateTimeField: WTForms' DateField is a subclass of it
+        schema = {"type": "string", "format": "date"}
     elif isinstance(fld, DateTimeField):
         schema = {"type": "string", "format": "date-time"}
-    elif isinstance(fld, DateField):
-        schema = {"type": "string", "format": "date"}
     elif isinstance(fld, PasswordField):
         schema = {"type": "string", "format": "password"}
     else:

@@ -35,6 +35,7 @@ NAMED_ACTIONS = {
     "document.issue": N_("文书：签发"), "document.download": N_("文书：下载"),
     "document.export_request": N_("文书批量导出：申请"), "document.export_done": N_("文书批量导出：完成"),
     "document.export_download": N_("文书批量导出：下载"),
+    "document.export_requeue": N_("文书批量导出：中断后重新排队"), "document.export_fail": N_("文书批量导出：中断失败"),
     "spot_check.draw": N_("抽查：抽取机构"), "spot_check.passed": N_("抽查：合格"), "spot_check.failed": N_("抽查：不合格"),
     "complaint.file": N_("投诉：登记"), "complaint.handle": N_("投诉：受理"), "complaint.resolve": N_("投诉：办结"),
     "evaluation.add": N_("考核评估：登记"), "divisions.import": N_("行政区划：导入"), "calendar.import": N_("工作日历：导入放假安排"),

@@ -11,7 +11,8 @@ from referral.models import UTCDateTime, utcnow
 
 class AuditEntry(db.Model):
     """Who did what to which object, when, from where. Rows are never updated or deleted: the
-    migration installs triggers that refuse both, on SQLite and PostgreSQL alike."""
+    migrations install triggers that refuse both, on SQLite and PostgreSQL alike (and TRUNCATE on
+    PostgreSQL). Each entry is chained to the one before it by hash (``chain.py``)."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (
@@ -34,5 +35,8 @@ class AuditEntry(db.Model):
     summary: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     request_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(45))
+    # SHA-256 hex of the entry before (chain.GENESIS for the first) and of this one (chain.entry_hash).
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
     actor = relationship("User", lazy="raise")

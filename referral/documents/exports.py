@@ -11,7 +11,12 @@ anew), rendered in a process pool (``pdf.render_many``), and the ZIP is written 
 that polls the job shows a true count. ZIP entry names are ASCII (the document numbers): Windows 7's
 Explorer, common on intranet PCs, shows UTF-8 names in a ZIP as mojibake; a UTF-8 manifest with a BOM
 (opens in Excel) lists title, number, version and verification code of each entry. A ZIP is deleted
-``EXPORT_KEEP_DAYS`` after it was made (a daily job); the job's row, with the hash, stays as the record."""
+``EXPORT_KEEP_DAYS`` after it was made (a daily job); the job's row, with the hash, stays as the record.
+
+A running job writes ``heartbeat_at`` with each progress commit. A worker can die mid-job (killed, machine
+restarted) and leave it ``running`` for ever; a job every few minutes queues such a job again once and fails
+it the second time (``reap_stale_exports``, issue 13.8). Each attempt writes a ZIP of its own, and a runner
+that was only slow finds the row changed under it (its version) and stops without touching it."""
 
 from __future__ import annotations
 
@@ -85,7 +90,8 @@ def claim(export_id: int) -> DocumentExport | None:
     if export is None or export.state != ExportState.QUEUED:
         return None
     fire_export(export, "start")
-    export.started_at = utcnow()
+    export.started_at = export.heartbeat_at = utcnow()
+    export.attempts += 1
     try:
         db.session.commit()
     except StaleDataError:
@@ -98,15 +104,21 @@ def run_export(export_id: int, *, workers: int | None = None) -> DocumentExport 
     export = claim(export_id)
     if export is None:
         return None
+    file_name, attempt = _file_name(export), export.attempts
     try:
         _build_zip(export, workers=workers or current_app.config.get("DOCUMENT_EXPORT_WORKERS"))
     except Exception as exc:  # noqa: BLE001  the job must end failed, with a reason, whatever went wrong
-        log.exception("document export %s failed", export_id)
         db.session.rollback()
-        (export_root() / _file_name(export_id)).unlink(missing_ok=True)
+        (export_root() / file_name).unlink(missing_ok=True)
         export = db.session.get(DocumentExport, export_id)
-        if export is None:  # the job itself is gone: nothing to mark
+        if export is None or export.state != ExportState.RUNNING or export.attempts != attempt:
+            # Gone, or taken for dead meanwhile and queued again or failed (reap_stale_exports): the job is no
+            # longer this runner's to mark. Its commit found the row changed (StaleDataError), or the new
+            # attempt's documents in the way.
+            log.warning("document export %s: attempt %s stopped, the job was taken over (%s)", export_id, attempt,
+                        type(exc).__name__)
             return None
+        log.exception("document export %s failed", export_id)
         fire_export(export, "fail")
         export.error = f"{type(exc).__name__}: {exc}"[:500]
         export.finished_at = utcnow()
@@ -139,7 +151,7 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
         planned.append((len(rows) - 1, prepared))
 
     root = export_root()
-    path = root / _file_name(export.id)
+    path = root / _file_name(export)
     pending = [p for _, p in planned if isinstance(p, services.Pending)]
     rendered = pdf.render_many((render_html(p.context) for p in pending), workers=workers)
     last_commit = time.monotonic()
@@ -158,7 +170,7 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
                             document.printed_code, status]
             done += 1
             if time.monotonic() - last_commit >= PROGRESS_EVERY:
-                export.done = done
+                export.done, export.heartbeat_at = done, utcnow()
                 db.session.commit()
                 last_commit = time.monotonic()
         archive.writestr("manifest.csv", _manifest(rows))
@@ -175,8 +187,9 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
     db.session.commit()
 
 
-def _file_name(export_id: int) -> str:
-    return f"export-{export_id}.zip"
+def _file_name(export: DocumentExport) -> str:
+    """One file per attempt: a runner taken for dead that still writes does not write into the new one's."""
+    return f"export-{export.id}.zip" if export.attempts <= 1 else f"export-{export.id}-{export.attempts}.zip"
 
 
 def _manifest(rows: list[list]) -> bytes:
@@ -226,3 +239,43 @@ def expire_exports(*, now=None) -> int:
 def expire_exports_daily() -> None:
     if expire_exports():
         db.session.commit()
+
+
+#: Attempts before a job whose worker died is failed rather than queued again.
+MAX_ATTEMPTS = 2
+
+
+def reap_stale_exports(*, now=None) -> tuple[int, int]:
+    """Running jobs without a heartbeat for ``EXPORT_HEARTBEAT_TIMEOUT`` seconds: queued again if they ran
+    fewer than ``MAX_ATTEMPTS`` times, else failed. Returns (requeued, failed); flushes, the caller commits."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["EXPORT_HEARTBEAT_TIMEOUT"])
+    beat = db.func.coalesce(DocumentExport.heartbeat_at, DocumentExport.started_at)
+    requeued = failed = 0
+    for export in db.session.scalars(select(DocumentExport).where(DocumentExport.state == ExportState.RUNNING,
+                                                                  beat < cutoff).order_by(DocumentExport.id)):
+        silent = now - (export.heartbeat_at or export.started_at)
+        if export.attempts < MAX_ATTEMPTS:
+            fire_export(export, "requeue")
+            enqueue_after_commit(run_export_task, export.id)
+            requeued += 1
+            action = "document.export_requeue"
+        else:
+            fire_export(export, "fail")
+            export.error = _("处理中断（%(n)d 次尝试均无响应），请重新申请导出。", n=export.attempts)
+            export.finished_at = now
+            failed += 1
+            action = "document.export_fail"
+        record(action, "document_export", export.id, actor=None, division_code=export.division_code,
+               document=export.code, attempts=export.attempts, silent_seconds=int(silent.total_seconds()))
+    db.session.flush()
+    return requeued, failed
+
+
+@periodic_task(crontab(minute="*/5"))
+def reap_stale_exports_often() -> None:
+    if any(reap_stale_exports()):
+        try:
+            db.session.commit()
+        except StaleDataError:  # the job beat or ended meanwhile: it is alive, leave it
+            db.session.rollback()

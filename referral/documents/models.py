@@ -92,6 +92,10 @@ class DocumentExport(TimestampMixin, db.Model):
     size: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Written by the running job as it goes; a running job that has not beaten for EXPORT_HEARTBEAT_TIMEOUT
+    # lost its worker and is re-queued once, then failed (exports.reap_stale_exports; issue 13.8).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -126,3 +126,37 @@ def test_numbers_and_county_lists_are_documented_as_the_code_takes_them(document
     event = document["paths"]["/cases/{case_id}/events"]["post"]["requestBody"]["content"]["application/json"]
     assert (event["schema"]["properties"]["institution_id"]["minimum"],
             event["schema"]["properties"]["institution_id"]["maximum"]) == (1, 2**31 - 1)
+
+
+def _body(document, path):
+    return document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+
+def test_dates_are_documented_as_dates_and_events_per_object(document):
+    # issue 13.8: a date field is a `date` (WTForms' DateField subclasses DateTimeField: it was `date-time`), a
+    # time stays a `date-time`; each events operation enumerates the events of its own machine.
+    from workflows.approval import APPROVAL_EVENTS
+    from workflows.case import CASE_EVENTS
+
+    event = _body(document, "/cases/{case_id}/events")["properties"]
+    assert event["agreement"]["properties"]["start_date"]["format"] == "date"
+    assert event["follow_up"]["properties"]["date"]["format"] == "date"
+    assert _body(document, "/talents")["properties"]["certificate"]["properties"]["valid_until"]["format"] == "date"
+    assert _body(document, "/cases")["properties"]["consent"]["properties"]["signed_at"]["format"] == "date-time"
+    assert {p["name"]: p["schema"]["format"] for p in document["paths"]["/stats"]["get"]["parameters"]
+            if p["name"] in ("from", "to")} == {"from": "date", "to": "date"}
+    assert event["event"]["enum"] == sorted(CASE_EVENTS)
+    for path in ("/institutions/{institution_id}/events", "/talents/{talent_id}/events"):
+        assert _body(document, path)["properties"]["event"]["enum"] == sorted(APPROVAL_EVENTS), path
+        assert "event" in _body(document, path)["required"], path
+
+
+def test_an_event_outside_the_enumeration_is_refused_as_documented(client, document, referred_case, people):
+    import jsonschema
+
+    schema = _body(document, "/cases/{case_id}/events")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"event": "county_approve"}, schema)  # an approval event, not a case event
+    answer = client.post(f"/api/v1/cases/{referred_case.id}/events", json={"event": "county_approve"},
+                         headers=bearer(people["officer"]))
+    assert answer.status_code == 422 and "event" in answer.get_json()["error"]["fields"]
