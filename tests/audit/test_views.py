@@ -6,7 +6,7 @@ from referral.audit.models import AuditEntry
 from referral.audit.services import record
 from referral.auth.permissions import Role
 from tests.factories import TEST_PASSWORD
-from tests.helpers import login, post_login
+from tests.helpers import login, post_login, post_login_totp, totp_code
 
 
 @pytest.fixture
@@ -58,6 +58,7 @@ def test_filters(client, create_user, entries):
 def test_entries_record_actor_request_id_and_ip(client, db, create_user):
     create_user(Role.SYSADMIN, username="admin")
     post_login(client, "admin", TEST_PASSWORD)
+    post_login_totp(client, code=totp_code())  # a sysadmin signs in with a second factor
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "auth.login")).one()
     assert entry.actor_name == "admin" and entry.ip == "127.0.0.1" and len(entry.request_id) == 32
     assert entry.summary == {"channel": "web"}
