@@ -20,6 +20,7 @@ users_cli = AppGroup("users", help="Accounts.")
 tasks_cli = AppGroup("tasks", help="The task queue (Huey): background work and periodic jobs.")
 calendar_cli = AppGroup("calendar", help="The official working-day calendar (放假安排).")
 demand_cli = AppGroup("demand", help="Demand lists (卫健严重精神障碍患者登记, 残联持证精神残疾人).")
+keys_cli = AppGroup("keys", help="The data keys of the encrypted columns (README.md#encryption-at-rest).")
 
 
 @divisions_cli.command("import")
@@ -156,6 +157,34 @@ def demand_import(source: str, file: Path):
         click.echo(f"line {row['line']}: {row['reason']}")
 
 
+@keys_cli.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--max-batches", default=None, type=click.IntRange(1), help="Stop after this many batches "
+              "(a run in slices; the next run carries on).")
+@with_appcontext
+def keys_rotate(batch_size: int, max_batches: int | None):
+    """Re-encrypt every value written under an older key with the current (first) key of REFERRAL_DATA_KEYS,
+    one committed batch at a time, printing the progress per column. Safe to interrupt and run again."""
+    from referral.crypto.keys import keyring
+    from referral.crypto.rotation import remaining, rotate
+
+    click.echo(f"current key: {keyring().current_id}")
+    batches = 0
+    for progress in rotate(batch_size):
+        db.session.commit()  # one batch per transaction: an interruption keeps what was done
+        batches += 1
+        click.echo(f"{progress.column.context}: {progress.done}/{progress.total}")
+        if max_batches is not None and batches >= max_batches:
+            break
+    left = {column: n for column, n in remaining().items() if n}
+    db.session.rollback()
+    if left:
+        click.echo("left under older keys: " + ", ".join(f"{c} {n}" for c, n in left.items()))
+        click.echo("run `flask keys rotate` again to finish; keep the old keys until then")
+    else:
+        click.echo("every encrypted value is under the current key: the older keys may be removed")
+
+
 def register_commands(app):
     app.cli.add_command(divisions_cli)
     app.cli.add_command(users_cli)
@@ -163,3 +192,4 @@ def register_commands(app):
     app.cli.add_command(tasks_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(demand_cli)
+    app.cli.add_command(keys_cli)
