@@ -42,9 +42,10 @@ def encrypted_columns() -> list[EncryptedColumn]:
     """Every encrypted column of the models, found by its type (a new one is rotated without listing it)."""
     found = []
     for tbl in db.metadata.sorted_tables:
-        (key,) = tbl.primary_key.columns  # every encrypted table has a one-column primary key
-        found.extend(EncryptedColumn(tbl.name, col.name, key.name) for col in tbl.columns
-                     if isinstance(col.type, EncryptedText))
+        encrypted = [col for col in tbl.columns if isinstance(col.type, EncryptedText)]
+        if encrypted:
+            (key,) = tbl.primary_key.columns  # every encrypted table has a one-column primary key
+            found.extend(EncryptedColumn(tbl.name, col.name, key.name) for col in encrypted)
     return sorted(found, key=lambda c: (c.table, c.column))
 
 
