@@ -18,6 +18,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,9 +50,13 @@ class Keyring:
     keys: Mapping[str, bytes]  # key id → 32 bytes, in the configured order
     current_id: str
 
+    @cached_property
+    def _ciphers(self) -> dict[str, AESGCM]:  # one cipher object per key, not one per value
+        return {key_id: AESGCM(key) for key_id, key in self.keys.items()}
+
     def cipher(self, key_id: str) -> AESGCM:
         try:
-            return AESGCM(self.keys[key_id])
+            return self._ciphers[key_id]
         except KeyError:
             raise DataKeyError(f"the data key {key_id!r} is not configured in REFERRAL_DATA_KEYS: values "
                                "encrypted with it cannot be read (was it removed before `flask keys rotate` "
