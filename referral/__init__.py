@@ -35,6 +35,9 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     configure_database(app)
     configure_secret_key(app)
+    from referral.crypto.keys import configure_data_keys
+
+    configure_data_keys(app, INSTANCE_DIR)  # no data key on a server database: refuse to start, saying why
     from referral.calendar import check_deadline_config
 
     check_deadline_config(app.config)  # a typo in a province's deadline profile stops start-up, not a page

@@ -21,6 +21,7 @@ tasks_cli = AppGroup("tasks", help="The task queue (Huey): background work and p
 calendar_cli = AppGroup("calendar", help="The official working-day calendar (放假安排).")
 demand_cli = AppGroup("demand", help="Demand lists (卫健严重精神障碍患者登记, 残联持证精神残疾人).")
 audit_cli = AppGroup("audit", help="The audit log (审计日志) and its hash chain.")
+keys_cli = AppGroup("keys", help="The data keys of the encrypted columns (README.md#encryption-at-rest).")
 
 
 @divisions_cli.command("import")
@@ -243,6 +244,32 @@ def audit_verify(expect: str | None):
                    f"hash={result.head_hash}): the log was rewritten or cut after it", err=True)
         sys.exit(1)
     click.echo(f"OK: {result.count} entries, head id={result.head_id} hash={result.head_hash}")
+@keys_cli.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--max-batches", default=None, type=click.IntRange(1), help="Stop after this many batches "
+              "(a run in slices; the next run carries on).")
+@with_appcontext
+def keys_rotate(batch_size: int, max_batches: int | None):
+    """Re-encrypt every value written under an older key with the current (first) key of REFERRAL_DATA_KEYS,
+    one committed batch at a time, printing the progress per column. Safe to interrupt and run again."""
+    from referral.crypto.keys import keyring
+    from referral.crypto.rotation import remaining, rotate
+
+    click.echo(f"current key: {keyring().current_id}")
+    batches = 0
+    for progress in rotate(batch_size):
+        db.session.commit()  # one batch per transaction: an interruption keeps what was done
+        batches += 1
+        click.echo(f"{progress.column.context}: {progress.done}/{progress.total}")
+        if max_batches is not None and batches >= max_batches:
+            break
+    left = {column: n for column, n in remaining().items() if n}
+    db.session.rollback()
+    if left:
+        click.echo("left under older keys: " + ", ".join(f"{c} {n}" for c, n in left.items()))
+        click.echo("run `flask keys rotate` again to finish; keep the old keys until then")
+    else:
+        click.echo("every encrypted value is under the current key: the older keys may be removed")
 
 
 def register_commands(app):
@@ -255,3 +282,4 @@ def register_commands(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)

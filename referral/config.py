@@ -113,6 +113,10 @@ class BaseConfig:
     # unset, the embedded default (SQLite) makes one in instance/demand_hash_key, a server database has none
     # and imports refuse to start. Never change it once lists are imported.
     DEMAND_HASH_KEY: str | None = None
+    # Encryption at rest (README.md#encryption-at-rest). DATA_KEYS: "keyid:base64key,…" (or JSON), the first the
+    # current key; unset, the embedded default (SQLite) makes one in instance/data_keys, a server database
+    # refuses to start. DEMAND_HASH_KEY then also keys the lookups of 身份证号 and phone numbers.
+    DATA_KEYS: str | list | dict | None = None
     DEMAND_IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
     # Eligibility groups (docs/domain.md#eligibility-groups): every province serves 严重精神障碍 and 其他精神障碍;
@@ -149,5 +153,7 @@ class TestingConfig(BaseConfig):
     TASK_QUEUE_URL = "immediate"
     DOCUMENT_EXPORT_WORKERS = 1  # one render process: the tests' machines have few cores
     DEMAND_HASH_KEY = "tests-only-" + secrets.token_hex(8)
+    # A fixed key, so a test can decrypt what it reads raw (tests/crypto); never a real one.
+    DATA_KEYS = "test1:" + "dGVzdHMtb25seS1kYXRhLWtleS0zMi1ieXRlcyEhISE="
     # The tests' province (吉林, like the demo) serves every group; 北京 keeps the baseline, so both are tested.
     ELIGIBILITY_PROFILES = {"220000": ["severe_mental_disorder", "other_mental_disorder", "depression", "autism"]}

@@ -7,9 +7,15 @@ without the secret key a hash is as good as the number. The key comes from ``REF
 the embedded default (SQLite) creates a random one in ``instance/demand_hash_key`` on first use, as it does
 the session key; a server database without the key has none, and the import refuses to start.
 
-The key must never change: every stored hash (lists and cases) is of it. Shared by the cases (which hash
+The key must never change: every stored hash (lists, cases, talents) is of it. Shared by the cases (which hash
 the applicant's number when it is set) and the demand package (which hashes each listed number), hence a
-module of its own, so neither package imports the other for it."""
+module of its own, so neither package imports the other for it.
+
+Since the 身份证号 and phone numbers are encrypted at rest (README.md#encryption-at-rest), the same key also
+serves their exact lookups: the case search, the duplicate check at application, the talents' uniqueness. One
+key rather than a second "lookup key": the hashes must never change either (rotating it would mean re-hashing
+every list), and the cases already held this hash. The data keys, which do rotate, never key a hash.
+A server database therefore refuses to start without it (``referral/crypto/keys.py``)."""
 
 from __future__ import annotations
 
@@ -80,5 +86,26 @@ def id_hash_or_none(id_number: str) -> str | None:
     """For a case: its hash, or None while no key exists (the next import fills it in)."""
     try:
         return id_hash(id_number)
+    except HashKeyMissing:
+        return None
+
+
+def normalise_phone(value: str) -> str:
+    return "".join(value.split())
+
+
+def phone_hash(phone: str, *, key: bytes | None = None) -> str:
+    """The keyed hash of a phone number, for the case search now that the number is encrypted
+    (README.md#encryption-at-rest). Same key as the 身份证号, told apart by a prefix, so a phone number's hash
+    never equals an ID number's."""
+    return hmac.new(key or hash_key(), b"phone:" + normalise_phone(phone).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def phone_hash_or_none(phone: str | None) -> str | None:
+    """None for no number (nothing to find) or while no key exists."""
+    if not phone or not normalise_phone(phone):
+        return None
+    try:
+        return phone_hash(phone)
     except HashKeyMissing:
         return None

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.permissions import Permission, Role, permissions_of
+from referral.crypto.types import EncryptedText
 from referral.extensions import db
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 from workflows.codes import N_, Coded
@@ -22,8 +23,9 @@ class User(TimestampMixin, UserMixin, db.Model):
     # Where e-mail copies of notifications go, when SMTP is configured (referral/notifications/tasks.py).
     email: Mapped[str | None] = mapped_column(String(254))
     # 身份证号, optional: printed in full on the account's own 保密承诺书, masked wherever it is shown
-    # (docs/domain.md#personal-data). Checked by forms/fields.py: IdNumber.
-    id_number: Mapped[str | None] = mapped_column(String(18))
+    # (docs/domain.md#personal-data). Checked by forms/fields.py: IdNumber. Encrypted at rest
+    # (README.md#encryption-at-rest); nothing looks an account up by it.
+    id_number: Mapped[str | None] = mapped_column(EncryptedText("users.id_number"))
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
     division_code: Mapped[str | None] = mapped_column(

@@ -6,10 +6,12 @@ from referral.scoping import scope_of
 
 
 def mask_id_number(value: str | None) -> str | None:
-    """最小必要: 110105********002X — enough to tell people apart, not enough to use."""
+    """最小必要: 110105************ — the county code, nothing more. Never the last four: with the receipt
+    number, which staff see beside the mask, they are the public status lookup's credential
+    (README.md#encryption-at-rest)."""
     if not value:
         return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:6] + "*" * max(len(value) - 6, 0)
 
 
 USER_SCHEMA = {
@@ -31,7 +33,7 @@ USER_SCHEMA = {
             "institution_ids": {"type": "array", "items": {"type": "integer"}}}},
         "version": {"type": "integer"},
         "email": {"type": ["string", "null"]},
-        "id_number": {"type": ["string", "null"], "description": "身份证号，脱敏（110105********002X）"},
+        "id_number": {"type": ["string", "null"], "description": "身份证号，脱敏（110105************）"},
         "pledge": {"type": "object", "description": "本账号的保密承诺书：required 为 true 时，除 GET /me、/me/pledge 外的"
                                                      "接口答 403 pledge_required，须先在网页 /me/pledge 或 "
                                                      "POST /me/pledge 接受",

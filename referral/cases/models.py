@@ -19,9 +19,11 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from referral.crypto.types import EncryptedJSON, EncryptedText
 from referral.extensions import db
+from referral.id_hash import id_hash_or_none, phone_hash_or_none
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 from workflows.case import (
     CLOCKED_CASE_STATES,
@@ -161,12 +163,12 @@ class Case(TimestampMixin, db.Model):
                         name="eligibility_group_known"),
         Index("ix_cases_division_state", "division_code", "state"),
         Index("ix_cases_institution_state", "institution_id", "state"),
-        Index("ix_cases_id_number", "applicant_id_number"),
-        # The demand figures match listed people on it (referral/demand/queries.py).
+        # The demand figures match listed people on it (referral/demand/queries.py); the case search and the
+        # duplicate check find a 身份证号 by it, the number itself being encrypted (README.md#encryption-at-rest).
         Index("ix_cases_id_hash", "applicant_id_hash"),
         # The case search matches these whole (referral/cases/queries.py: search_cases).
         Index("ix_cases_name", "applicant_name"),
-        Index("ix_cases_phone", "applicant_phone"),
+        Index("ix_cases_phone_hash", "applicant_phone_hash"),
         Index("ix_cases_due_date", "due_date"),
     )
 
@@ -179,16 +181,19 @@ class Case(TimestampMixin, db.Model):
     # The residence county: the referral officer of this county registers and refers the case.
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False)
     applicant_name: Mapped[str] = mapped_column(String(64), nullable=False)
-    applicant_id_number: Mapped[str] = mapped_column(String(18), nullable=False)
+    # Encrypted at rest (README.md#encryption-at-rest): the attribute reads the plaintext, SQL cannot compare it.
+    applicant_id_number: Mapped[str] = mapped_column(EncryptedText("cases.applicant_id_number"), nullable=False)
     # HMAC of the number (referral/id_hash.py), set with it; NULL until a key exists, then filled in by the
     # next demand import (docs/domain.md#demand-data).
     applicant_id_hash: Mapped[str | None] = mapped_column(String(64))
-    applicant_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    applicant_phone: Mapped[str] = mapped_column(EncryptedText("cases.applicant_phone"), nullable=False, default="")
+    # HMAC of the phone number, set with it (NULL for none): what the case search looks a number up by.
+    applicant_phone_hash: Mapped[str | None] = mapped_column(String(64))
     applicant_address: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     is_minor: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     guardian_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     guardian_relation: Mapped[str] = mapped_column(String(32), nullable=False, default="")
-    guardian_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    guardian_phone: Mapped[str] = mapped_column(EncryptedText("cases.guardian_phone"), nullable=False, default="")
     needs: Mapped[str] = mapped_column(Text, nullable=False, default="")
     service_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     eligibility_group: Mapped[str | None] = mapped_column(String(32))  # EligibilityGroup; None: 未填写
@@ -211,6 +216,17 @@ class Case(TimestampMixin, db.Model):
 
     division = relationship("Division", lazy="joined")
     institution = relationship("Institution", lazy="joined")
+
+    # The hashes follow the numbers whoever sets them (README.md#encryption-at-rest).
+    @validates("applicant_id_number")
+    def _hash_id_number(self, key, value):
+        self.applicant_id_hash = id_hash_or_none(value) if value else None
+        return value
+
+    @validates("applicant_phone")
+    def _hash_phone(self, key, value):
+        self.applicant_phone_hash = phone_hash_or_none(value)
+        return value
 
 
 class CaseEvent(db.Model):
@@ -467,8 +483,8 @@ class CasePerson(db.Model):
                         name="medical_insurance_known"),
         # A diagnosis is a code of the list (its name copied) or 'other' with a typed name: never half of one.
         CheckConstraint("(diagnosis_icd10 IS NULL) = (diagnosis_name IS NULL)", name="diagnosis_whole"),
-        CheckConstraint(f"diagnosis_icd10 IS NULL OR diagnosis_icd10 = '{OTHER_DIAGNOSIS}' "
-                        "OR (length(diagnosis_icd10) = 3 AND diagnosis_icd10 LIKE 'F%')", name="diagnosis_code"),
+        # The code itself is encrypted (README.md#encryption-at-rest): the service checks it against the list
+        # (cases/services.py: _person_value); the database keeps only the NULL-ness rules.
         CheckConstraint("diagnosed_on IS NULL OR diagnosis_icd10 IS NOT NULL", name="diagnosed_on_has_diagnosis"),
         CheckConstraint("disability_grade IS NULL OR disability_grade BETWEEN 1 AND 4", name="disability_grade_range"),
     )
@@ -479,11 +495,16 @@ class CasePerson(db.Model):
     education: Mapped[str | None] = mapped_column(String(24))
     employment: Mapped[str | None] = mapped_column(String(16))
     living_arrangement: Mapped[str | None] = mapped_column(String(16))
-    diagnosis_icd10: Mapped[str | None] = mapped_column(String(8))  # F00–F99 (data/icd10_f.csv) or 'other'
-    diagnosis_name: Mapped[str | None] = mapped_column(String(128))
+    # Health data, encrypted at rest (README.md#encryption-at-rest).
+    diagnosis_icd10: Mapped[str | None] = mapped_column(  # F00–F99 (data/icd10_f.csv) or 'other'
+        EncryptedText("case_persons.diagnosis_icd10"))
+    diagnosis_name: Mapped[str | None] = mapped_column(EncryptedText("case_persons.diagnosis_name"))
     diagnosed_on: Mapped[date | None] = mapped_column(Date)  # 发病／首次诊断时间
-    medications: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [{name, dose, frequency}]
-    disability_certificate_number: Mapped[str | None] = mapped_column(String(32))
+    medications: Mapped[list] = mapped_column(  # [{name, dose, frequency}]
+        EncryptedJSON("case_persons.medications"), nullable=False, default=list)
+    # The 残疾人证号 begins with the 身份证号: encrypted like it.
+    disability_certificate_number: Mapped[str | None] = mapped_column(
+        EncryptedText("case_persons.disability_certificate_number"))
     disability_grade: Mapped[int | None] = mapped_column(SmallInteger)  # 精神残疾 1–4
     subsistence_allowance: Mapped[bool | None] = mapped_column(Boolean)  # 低保／特困; None: 未填写
     medical_insurance: Mapped[str | None] = mapped_column(String(16))

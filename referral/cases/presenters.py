@@ -22,10 +22,9 @@ MASKED = "***"  # health data not revealed (docs/domain.md#personal-data)
 
 
 def mask_certificate(value: str | None) -> str | None:
-    """A 残疾人证号 carries the 身份证号 (its first 18 characters): masked the same way."""
-    if not value or len(value) < 10:
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    """A 残疾人证号 carries the 身份证号 (its first 18 characters): masked the same way, so its tail never gives
+    away the ID number's last four (README.md#encryption-at-rest)."""
+    return mask_id_number(value)
 
 
 def _nullable(enum_values) -> dict:

@@ -12,6 +12,7 @@ from sqlalchemy import false, or_, select, union
 from referral.auth.permissions import Role
 from referral.calendar import today_in_china
 from referral.cases.models import ABILITY_FIELDS, SOCIAL_FUNCTION_FIELDS, Case, CaseEvent
+from referral.id_hash import id_hash_or_none, phone_hash_or_none
 from workflows.case import CaseState
 
 # The domains of an assessment (DESIGN §3.4) kept in Assessment.domains, as the case JSON lists them.
@@ -97,6 +98,11 @@ def _identity_served(user):
     return or_(Case.is_minor.is_(False), *clauses)
 
 
+def _by_hash(column, digest: str | None):
+    # No digest (no key): nothing matches — never ``= NULL``, which SQLAlchemy would turn into IS NULL.
+    return select(Case.id).where(column == digest if digest else false())
+
+
 def search_cases(user, *, q: str = "", state: str = "", clock: str = "", institution_id: int | None = None,
                  channel: str = "", minor: str = "", division: str = "", overdue_flag: str = "", sort: str = ""):
     """The case list and search (issue 10.9) for pages and API alike, inside ``cases_visible_to(user)``.
@@ -108,9 +114,10 @@ def search_cases(user, *, q: str = "", state: str = "", clock: str = "", institu
     stmt = cases_visible_to(user)
     if q := (q or "").strip():
         # A union of four index probes, then the scope: the search never walks a county's cases row by row.
+        # The 身份证号 and phone are encrypted: they are found by their keyed hashes (README.md#encryption-at-rest).
         matches = union(select(Case.id).where(Case.receipt_no == q.upper()),
-                        select(Case.id).where(Case.applicant_id_number == q.upper()),
-                        select(Case.id).where(Case.applicant_phone == q),
+                        _by_hash(Case.applicant_id_hash, id_hash_or_none(q)),
+                        _by_hash(Case.applicant_phone_hash, phone_hash_or_none(q)),
                         select(Case.id).where(Case.applicant_name == q)).subquery("matches")
         stmt = stmt.join(matches, matches.c.id == Case.id).where(_identity_served(user))
     if state:

@@ -50,7 +50,7 @@ from referral.cases.queries import assessor_choices, latest_recommended_items
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
-from referral.id_hash import id_hash_or_none
+from referral.id_hash import id_hash
 from referral.models import utcnow
 from referral.notifications import services as notifications
 from referral.registries.models import Institution, InstitutionService, InstitutionServiceArea
@@ -154,14 +154,15 @@ def submit_application(*, actor, data: dict) -> Case:
         errors.setdefault("guardian.name", []).append(_("请填写监护人姓名和电话。"))
     if errors:
         raise ValidationFailed(fields=errors)
+    # By the keyed hash: the number itself is encrypted (README.md#encryption-at-rest).
     duplicate = db.session.scalar(select(Case.id).where(
-        Case.applicant_id_number == data["id_number"], Case.division_code == division.code,
+        Case.applicant_id_hash == id_hash(data["id_number"]), Case.division_code == division.code,
         Case.state.in_(OPEN_CASE_STATES)).order_by(Case.id).limit(1))
     now = utcnow()
     case = Case(receipt_no=new_receipt_no(), state=CaseState.APPLIED, channel=channel,
                 assister_role=data.get("assister_role") or "", created_by_id=getattr(actor, "id", None),
                 division_code=division.code, applicant_name=data["name"], applicant_id_number=data["id_number"],
-                applicant_id_hash=id_hash_or_none(data["id_number"]), applicant_phone=data.get("phone") or "", applicant_address=data.get("address") or "",
+                applicant_phone=data.get("phone") or "", applicant_address=data.get("address") or "",
                 is_minor=minor, guardian_name=data.get("guardian_name") or "",
                 guardian_relation=data.get("guardian_relation") or "", guardian_phone=data.get("guardian_phone") or "",
                 needs=data.get("needs") or "", service_types=list(data.get("service_types") or []),

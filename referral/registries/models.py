@@ -7,9 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from referral.crypto.types import EncryptedText
 from referral.extensions import db
+from referral.id_hash import id_hash_or_none
 from referral.models import TimestampMixin, UTCDateTime, db_enum, utcnow
 from workflows.approval import CLOCKED_STATES, FINAL_STATES, ApprovalState, ExitReason
 from workflows.change_request import ChangeState
@@ -161,20 +163,22 @@ class Talent(RegistryEntryMixin, TimestampMixin, db.Model):
         CheckConstraint(f"state IN ('draft', 'returned') OR category NOT IN ({_PROFESSIONAL}) OR "
                         "(certificate_number IS NOT NULL AND certificate_valid_until IS NOT NULL)",
                         name="professional_has_certificate"),
-        Index("uq_talents_id_number_open", "id_number", unique=True,
+        # One open entry per person, by the keyed hash of the (encrypted) 身份证号 (README.md#encryption-at-rest).
+        Index("uq_talents_id_hash_open", "id_hash", unique=True,
               postgresql_where=text(f"state NOT IN ({_FINAL})"), sqlite_where=text(f"state NOT IN ({_FINAL})")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
-    id_number: Mapped[str] = mapped_column(String(18), nullable=False)
+    id_number: Mapped[str] = mapped_column(EncryptedText("talents.id_number"), nullable=False)
+    id_hash: Mapped[str | None] = mapped_column(String(64))  # HMAC of id_number (referral/id_hash.py), set with it
     category: Mapped[TalentCategory] = mapped_column(db_enum(TalentCategory, "talentcategory"), nullable=False,
                                                      index=True)
     # The county where the person works (or lives, if self-registered): who pre-checks the entry.
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code", ondelete="RESTRICT"), nullable=False,
                                                index=True)
-    phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(EncryptedText("talents.phone"), nullable=False, default="")
     # 职务 (e.g. 康复部主任, 社工): free text, printed on the talent's documents; "" when not given.
     position: Mapped[str] = mapped_column(String(64), nullable=False, default="", server_default="")
     certificate_number: Mapped[str | None] = mapped_column(String(64))
@@ -186,6 +190,11 @@ class Talent(RegistryEntryMixin, TimestampMixin, db.Model):
 
     division = relationship("Division", lazy="joined")
     employer_rows: Mapped[list[TalentEmployment]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @validates("id_number")
+    def _hash_id_number(self, key, value):
+        self.id_hash = id_hash_or_none(value) if value else None
+        return value
 
     @property
     def institution_ids(self) -> list[int]:

@@ -35,7 +35,7 @@ TALENT_SCHEMA = {
                  "due_date", "working_days_left"],
     "properties": {
         **_COMMON,
-        "name": {"type": "string"}, "id_number": {"type": "string", "description": "masked: 110105********002X"},
+        "name": {"type": "string"}, "id_number": {"type": "string", "description": "masked: 110105************"},
         "category": {"type": "string"}, "division": {"type": "string"},
         "position": {"type": "string", "description": "职务"},
         "certificate": {"type": "object"}, "institution_id": {"type": ["integer", "null"]},

@@ -18,6 +18,7 @@ from referral.calendar import add_working_days, deadlines_for, today_in_china
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
+from referral.id_hash import id_hash
 from referral.models import utcnow
 from referral.notifications import services as notifications
 from referral.pledge_texts import PLEDGE_TEXT_VERSION  # re-exported: the version a submit records
@@ -299,7 +300,7 @@ def _validate_talent(data: dict, *, current: Talent | None = None):
     id_number = data.get("id_number")
     if id_number:
         clash = db.session.scalar(db.select(Talent.id).where(
-            Talent.id_number == id_number, Talent.id != (current.id if current else -1),
+            Talent.id_hash == id_hash(id_number), Talent.id != (current.id if current else -1),
             Talent.state.not_in([ApprovalState.REJECTED, ApprovalState.REMOVED, ApprovalState.WITHDRAWN])))
         if clash is not None:
             errors.setdefault("id_number", []).append(_("此人已在人才库中或正在审核。"))

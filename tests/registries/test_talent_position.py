@@ -7,6 +7,7 @@ import pytest
 from stdnum.cn import ric
 
 from referral.extensions import db
+from referral.id_hash import id_hash  # the number is encrypted: found by its hash
 from referral.registries.models import Talent
 from tests.helpers import bearer, csrf_token, login
 
@@ -34,7 +35,7 @@ def test_position_through_the_form_and_on_the_page(client, draft):
     login(client, admin)
     response = post_form(client, "/talents/new", {**FORM, "position": " 康复部护士长 "})
     assert response.status_code == 302
-    talent = db.session.scalar(db.select(Talent).where(Talent.id_number == ID))
+    talent = db.session.scalar(db.select(Talent).where(Talent.id_hash == id_hash(ID)))
     assert talent.position == "康复部护士长"
     page = client.get(f"/talents/{talent.id}").get_data(as_text=True)
     assert "职务" in page and "康复部护士长" in page
@@ -49,7 +50,7 @@ def test_a_too_long_position_is_refused_on_its_field(client, draft):
     login(client, admin)
     response = post_form(client, "/talents/new", {**FORM, "position": TOO_LONG})
     assert response.status_code == 422 and 'id="position-error"' in response.get_data(as_text=True)
-    assert db.session.scalar(db.select(Talent).where(Talent.id_number == ID)) is None
+    assert db.session.scalar(db.select(Talent).where(Talent.id_hash == id_hash(ID))) is None
 
 
 def test_position_through_the_api(client, draft):

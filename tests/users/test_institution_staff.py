@@ -13,6 +13,7 @@ from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.auth.services import issue_token
 from referral.extensions import db
+from referral.id_hash import id_hash  # the number is encrypted: found by its hash
 from referral.registries.models import Talent
 from referral.scoping import scope_of
 from tests.helpers import csrf_token, login
@@ -135,7 +136,7 @@ def test_a_service_error_shows_on_its_field_and_saves_nothing(client, home, crea
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="username-error"' in page and "已被使用" in page
-    assert db.session.scalar(db.select(Talent).where(Talent.id_number == id_number(11))) is None
+    assert db.session.scalar(db.select(Talent).where(Talent.id_hash == id_hash(id_number(11)))) is None
 
 
 def test_another_institutions_account_is_not_found(client, home, elsewhere):
