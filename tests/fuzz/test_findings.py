@@ -4,10 +4,12 @@ each stays fixed even where a later fuzz run happens not to draw it again."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from tests.helpers import application
+from referral.auth.permissions import Role
+from tests.helpers import application, bearer
 
 
 @pytest.mark.parametrize(("method", "url", "body"), [
@@ -20,3 +22,22 @@ def test_a_non_ascii_last_four_is_not_found_not_a_server_error(client, method, u
     kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
     response = client.open(url.format(receipt=receipt), method=method, **kwargs)
     assert response.status_code in (404, 422), response.get_data(as_text=True)
+
+
+def test_an_id_beyond_the_integer_is_not_found_whatever_the_method(client, users_by_role):
+    headers = bearer(users_by_role[Role.INSTITUTION_ADMIN])
+    for method, url in [("PATCH", "/api/v1/talents/{id}"), ("PATCH", "/api/v1/institutions/{id}"),
+                        ("POST", "/api/v1/cases/{id}/events"), ("GET", "/api/v1/cases/{id}")]:
+        for id_ in ["2147483648", "5826381908038350", "9999999999", "0002147483648"]:
+            response = client.open(url.format(id=id_), method=method, headers=headers, json={})
+            assert response.status_code == 404, (method, url, id_)
+
+
+def test_the_largest_id_still_matches():
+    from referral.guards import MAX_INT, _UP_TO_MAX_INT
+
+    pattern = re.compile(_UP_TO_MAX_INT)
+    for n in (0, 7, 10**9 - 1, 10**9, 2 * 10**9, 2147483599, 2147483640, MAX_INT):
+        assert pattern.fullmatch(str(n)), n
+    for n in (MAX_INT + 1, 2147483650, 2147490000, 2148000000, 2200000000, 3 * 10**9, 10**10):
+        assert not pattern.fullmatch(str(n)), n
