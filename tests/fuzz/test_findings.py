@@ -41,3 +41,14 @@ def test_the_largest_id_still_matches():
         assert pattern.fullmatch(str(n)), n
     for n in (MAX_INT + 1, 2147483650, 2147490000, 2148000000, 2200000000, 3 * 10**9, 10**10):
         assert not pattern.fullmatch(str(n)), n
+
+
+def test_every_operation_documents_the_400_of_a_nul_and_the_404_of_a_path(client, users_by_role):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for method, entry in item.items():
+            assert "400" in entry["responses"], (method, path)
+            if "{" in path:
+                assert "404" in entry["responses"], (method, path)
+    response = client.get("/api/v1/cases?q=%00", headers=bearer(users_by_role[Role.REFERRAL_OFFICER]))
+    assert response.status_code == 400
