@@ -34,7 +34,7 @@ def test_an_id_beyond_the_integer_is_not_found_whatever_the_method(client, users
 
 
 def test_the_largest_id_still_matches():
-    from referral.guards import MAX_INT, _UP_TO_MAX_INT
+    from referral.guards import _UP_TO_MAX_INT, MAX_INT
 
     pattern = re.compile(_UP_TO_MAX_INT)
     for n in (0, 7, 10**9 - 1, 10**9, 2 * 10**9, 2147483599, 2147483640, MAX_INT):
