@@ -177,7 +177,10 @@ def _by_receipt(receipt_no: str, id_last4: str) -> Case:
     so a guess learns nothing about which receipt numbers exist."""
     case = db.session.scalar(db.select(Case).where(Case.receipt_no == receipt_no.upper()))
     expected = case.applicant_id_number[-4:].upper() if case else "----"
-    if not hmac.compare_digest(expected, (id_last4 or "").upper()) or case is None:
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a fuzzed "ß" was a 500, issue 13.9);
+    # surrogatepass, since a JSON string may carry a lone surrogate.
+    given = (id_last4 or "").upper().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(expected.encode("utf-8"), given) or case is None:
         from flask import abort
 
         abort(404)
