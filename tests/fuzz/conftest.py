@@ -42,6 +42,15 @@ def world(users_by_role, case_ids, objects, create_user):
                                   revision=1, figures=service_volume(objects["inst"], "2026-01"))
     db.session.add_all([draw, complaint, statement])
     target = create_user(Role.REFERRAL_OFFICER, username="target", division="220102")
+    # A second session of the referral officer (the session list ends it) and a role grant waiting for a second
+    # sysadmin (requested by another one).
+    from referral.auth.sessions import start_session
+    from referral.users.models import RoleGrant
+
+    other_session = start_session(db.session.merge(users_by_role[Role.REFERRAL_OFFICER]))
+    requester = create_user(Role.SYSADMIN, username="fuzz-requester")
+    grant = RoleGrant(user_id=target.id, role=Role.COUNTY_OFFICIAL, requested_by_id=requester.id)
+    db.session.add(grant)
     tokens = {}
     for role, user in users_by_role.items():
         user = db.session.merge(user)
@@ -52,4 +61,4 @@ def world(users_by_role, case_ids, objects, create_user):
     return {**objects, **case_ids, "check": draw.checks[0].id, "complaint": complaint.id,
             "reference": complaint.reference, "statement": statement.id, "target": target.id,
             "staff": users_by_role[Role.INSTITUTION_STAFF].id, "notification": notification or 1,
-            "tokens": tokens, "users": users_by_role}
+            "tokens": tokens, "users": users_by_role, "session": other_session.id, "grant": grant.id}
