@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
 
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
@@ -48,13 +47,17 @@ _last_step: dict[str, int] = {}
 
 
 def _fresh_code(username: str, secret: str) -> str:
-    """The current code, waiting for the next 30-second step when this account already used this one: the
-    platform refuses a code twice (a second sign-in of one account within a step would fail otherwise)."""
+    """The current code by the platform's clock (a test may have travelled it: the live server runs in this
+    process), waiting for the next 30-second step when this account already used this one: the platform
+    refuses a code twice (a second sign-in of one account within a step would fail otherwise)."""
+    from referral.models import utcnow
+
     totp = pyotp.TOTP(secret)
-    while totp.timecode(datetime.now(UTC)) <= _last_step.get(username, -1):
+    deadline = time.monotonic() + 35
+    while totp.timecode(utcnow()) <= _last_step.get(username, -1) and time.monotonic() < deadline:
         time.sleep(1)
-    _last_step[username] = totp.timecode(datetime.now(UTC))
-    return totp.now()
+    _last_step[username] = totp.timecode(utcnow())
+    return totp.at(utcnow())
 
 
 def accept_pledge(page, live_server, next_=None):
