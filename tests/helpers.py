@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from contextlib import contextmanager
 
 from PIL import Image
 from stdnum.cn import ric
@@ -153,3 +154,29 @@ IN_SCOPE = {Role.SYSADMIN, Role.PROVINCE_OFFICIAL, Role.CITY_OFFICIAL, Role.COUN
 def by_role(default, **overrides):
     """Expected status per role: ``default`` for everyone unless overridden (keys are role values)."""
     return {role: overrides.get(role.value, default) for role in Role}
+
+
+@contextmanager
+def scratch_database(sqlite_file, purpose: str):
+    """An empty database of a test's own (a migration from data, a restore): on SQLite the file ``sqlite_file``;
+    on PostgreSQL a database named after ``purpose`` and the xdist worker, made here and dropped after."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{sqlite_file}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from referral.config import normalise_database_url
+
+    base = make_url(normalise_database_url(TEST_DATABASE_URL))
+    name = f"{base.database}_{purpose}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from referral import create_app
 from referral.audit import chain
@@ -16,7 +16,7 @@ from referral.audit.models import AuditEntry
 from referral.audit.services import record
 from referral.audit.tasks import log_chain_head_daily
 from referral.extensions import db as _db
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import scratch_database
 
 
 def _entries(db):
@@ -151,23 +151,8 @@ BEFORE = "f1a2b3c4d5e6"
 
 @pytest.fixture
 def empty_database(tmp_path):
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    from sqlalchemy.engine import make_url
-
-    from referral.config import normalise_database_url
-
-    base = make_url(normalise_database_url(TEST_DATABASE_URL))
-    name = f"{base.database}_evidence_upgrade"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(tmp_path / 'upgrade.sqlite', "evidence_upgrade") as url:
+        yield url
 
 
 def test_the_upgrade_chains_the_existing_entries(empty_database):

@@ -23,7 +23,7 @@ from referral.config import normalise_database_url
 from referral.documents import services as documents
 from referral.documents.models import IssuedDocument
 from referral.extensions import db
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL, scratch_database
 
 KEY = new_key_text()
 
@@ -43,19 +43,8 @@ def populated(app, referred_case, people):
 @pytest.fixture
 def target_url(tmp_path):
     """A second database, empty: on SQLite a new file; on PostgreSQL a database of its own, made here."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'restored' / 'referral.db'}"
-        return
-    base = make_url(normalise_database_url(TEST_DATABASE_URL))
-    name = f"{base.database}_restore"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(tmp_path / 'restored' / 'referral.db', "restore") as url:
+        yield url
 
 
 def second_app(url: str, tmp_path: Path, key: str | None = KEY):

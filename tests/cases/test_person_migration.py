@@ -7,35 +7,20 @@ from __future__ import annotations
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from referral import create_app
 from referral.cases.models import Case, CasePerson
 from referral.extensions import db
-from tests.helpers import ADULT_ID, TEST_DATABASE_URL
+from tests.helpers import ADULT_ID, scratch_database
 
 BEFORE, AFTER = "e4d5f6a7b8c9", "f1a2b3c4d5e6"
 
 
 @pytest.fixture
 def empty_database(tmp_path):
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    from sqlalchemy.engine import make_url
-
-    from referral.config import normalise_database_url
-
-    base = make_url(normalise_database_url(TEST_DATABASE_URL))
-    name = f"{base.database}_person_upgrade"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(tmp_path / 'upgrade.sqlite', "person_upgrade") as url:
+        yield url
 
 
 def test_upgrade_keeps_existing_cases(empty_database):

@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Numeric, create_engine, insert, select, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Numeric, insert, select, text
 
 from referral import create_app
-from referral.config import normalise_database_url
 from referral.extensions import db as _db
 from tests.conftest import DIVISION_ROWS
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import scratch_database
 
 PREVIOUS = "e4d5f6a7b8c9"
 NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
@@ -24,22 +23,8 @@ NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
 
 @pytest.fixture
 def database_url(tmp_path):
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'records.sqlite'}"
-        return
-    from sqlalchemy.engine import make_url
-
-    base = make_url(normalise_database_url(TEST_DATABASE_URL))
-    name = f"{base.database}_records_migration"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(tmp_path / 'records.sqlite', "records_migration") as url:
+        yield url
 
 
 def _filler(column):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from referral import create_app
 from referral.cases.models import Case, CasePerson
@@ -15,7 +15,7 @@ from referral.crypto.types import decrypt
 from referral.extensions import db
 from referral.id_hash import id_hash
 from referral.registries.models import Talent
-from tests.helpers import ADULT_ID, TEST_DATABASE_URL, id_number
+from tests.helpers import ADULT_ID, id_number, scratch_database
 
 BEFORE, AFTER = "f1a2b3c4d5e6", "g5a5b5c5d5e5"
 TALENT_ID = id_number("19700101", 321)
@@ -24,23 +24,8 @@ MEDICINES = '[{"name": "舍曲林", "dose": "50mg", "frequency": "每日一次"}
 
 @pytest.fixture
 def empty_database(tmp_path):
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    from sqlalchemy.engine import make_url
-
-    from referral.config import normalise_database_url
-
-    base = make_url(normalise_database_url(TEST_DATABASE_URL))
-    name = f"{base.database}_crypto_upgrade"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(tmp_path / 'upgrade.sqlite', "crypto_upgrade") as url:
+        yield url
 
 
 def _plaintext_rows(conn):
