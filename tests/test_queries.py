@@ -61,7 +61,7 @@ def test_the_case_search_probes_indexes_not_the_whole_table(app, db, create_user
     from tests.helpers import TEST_DATABASE_URL
 
     officer = create_user(Role.REFERRAL_OFFICER, division="220102")
-    stmt = search_cases(officer, q="13800001234").with_only_columns(text("1"))
+    stmt = search_cases(officer, q="13800001234").statement().with_only_columns(text("1"))
     sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
     if TEST_DATABASE_URL:
         db.session.execute(text("SET LOCAL enable_seqscan = off"))

@@ -33,6 +33,7 @@ from referral.cases.queries import (
 )
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db, limiter
+from referral.guards import MAX_INT
 from referral.scoping import one_visible_or_404
 from workflows.case import CASE_EVENTS, CaseFlow, CaseState
 from workflows.engine import required_fields
@@ -68,20 +69,22 @@ def create_case(user, data):
 @operation("/cases", "GET", summary="可见的个案：q 按受理号、姓名、身份证号或电话查找（完整匹配）；按环节、期限、承接机构、渠道、未成年人筛选；sort=due|newest", tag="cases", query=CaseListQuery,
            responses={200: ("个案列表", {"type": "object", "required": ["items", "total"], "properties": {
                "items": {"type": "array", "items": CASE_SCHEMA}, "total": {"type": "integer"},
+               "total_exact": {"type": "boolean", "description": "false: total stopped at its cap (1000)"},
+               "has_next": {"type": "boolean"},
                "page": {"type": "integer"}, "per_page": {"type": "integer"}}})})
 def list_cases(user, query):
     stmt = search_cases(user, q=query.q.data or "", state=query.state.data or "", clock=query.clock.data or "",
                         institution_id=query.institution.data, channel=query.channel.data or "",
                         minor=query.minor.data or "", division=query.division.data or "",
                         overdue_flag=query.overdue.data or "", sort=query.sort.data or "")
-    page = db.paginate(stmt, page=query.page.data or 1,
-                       per_page=query.per_page.data or 25, error_out=False, max_per_page=100)
+    page = stmt.page(min(query.page.data or 1, MAX_INT // 1000), min(query.per_page.data or 25, 100))
     ids = [c.id for c in page.items]
     parts = case_parts(ids)
     # A list never shows health data (docs/domain.md#personal-data): the records' diagnoses stay "***".
     persons = {p.case_id: p for p in db.session.scalars(db.select(CasePerson).where(CasePerson.case_id.in_(ids)))}
     return {"items": [_json(user, c, parts=parts[c.id], person=persons.get(c.id)) for c in page.items],
-            "total": page.total, "page": page.page, "per_page": page.per_page}
+            "total": page.total, "total_exact": page.total_exact, "has_next": page.has_next,
+            "page": page.page, "per_page": page.per_page}
 
 
 @operation("/cases/<int:case_id>", "GET", summary="个案详情（证件号、电话默认脱敏，reveal=id_number 需理由并记录；"

@@ -170,6 +170,11 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_name", "applicant_name"),
         Index("ix_cases_phone_hash", "applicant_phone_hash"),
         Index("ix_cases_due_date", "due_date"),
+        # The lists read each scope branch in the list's order (referral/cases/queries.py: CaseSearch).
+        Index("ix_cases_division_due", "division_code", "due_date", "id"),
+        Index("ix_cases_institution_due", "institution_id", "due_date", "id"),
+        Index("ix_cases_creator_due", "created_by_id", "due_date", "id"),
+        Index("ix_cases_division_created", "division_code", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import false, or_, select, union
+from sqlalchemy import false, func, or_, select, union
+from sqlalchemy.orm import defaultload
 
 from referral.auth.permissions import Role
 from referral.calendar import today_in_china
@@ -20,9 +21,12 @@ ASSESSMENT_DOMAINS = ("mental_state", "insight", "medication_adherence", "physic
                       *SOCIAL_FUNCTION_FIELDS, *ABILITY_FIELDS, "family_support", "needs_wishes")
 
 
-def cases_visible_to(user):
+def scope_clauses(user) -> list:
+    """The branches of a user's case scope, each an indexed column equal to one value (county, institution,
+    own applications). Lists read them one by one (``CaseSearch.page``): an OR of them would make the
+    database read and sort the whole county (docs/architecture.md#speed)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return select(Case).where(false())
+        return []
     clauses = []
     if user.has_role(Role.REFERRAL_OFFICER, Role.COUNTY_OFFICIAL) and user.division_code:
         clauses.append(Case.division_code == user.division_code)
@@ -30,12 +34,18 @@ def cases_visible_to(user):
         clauses.append(Case.institution_id == user.institution_id)
     if user.has_role(Role.MEDICAL_ASSISTER, Role.COMMUNITY_ASSISTER, Role.REFERRAL_OFFICER):
         clauses.append(Case.created_by_id == user.id)
-    return select(Case).where(or_(*clauses) if clauses else false())
+    return clauses
 
 
-def overdue(stmt, flag: bool):
-    return stmt.where(Case.due_date < today_in_china()) if flag else stmt.where(
-        or_(Case.due_date.is_(None), Case.due_date >= today_in_china()))
+def _light(stmt):
+    # A case's institution comes with it (one join), but not the institution's own lists (areas, items,
+    # licences: three more queries per page); they load if something asks for them.
+    return stmt.options(defaultload(Case.institution).lazyload("*"))
+
+
+def cases_visible_to(user):
+    clauses = scope_clauses(user)
+    return _light(select(Case).where(or_(*clauses) if clauses else false()))
 
 
 def history_of(case_id: int):
@@ -103,47 +113,132 @@ def _by_hash(column, digest: str | None):
     return select(Case.id).where(column == digest if digest else false())
 
 
+#: A list counts its rows up to this many, then says "more than" (docs/architecture.md#speed): an exact
+#: count of a whole county's cases on every view would cost more than the page itself.
+COUNT_CAP = 1000
+DUE_ORDER = (Case.due_date.asc().nulls_last(), Case.id.asc())
+NEWEST_ORDER = (Case.created_at.desc(), Case.id.desc())
+
+
+@dataclass
+class CasePage:
+    """One page of a case list, with the pager's attributes (templates/_macros/forms.html: pager). ``total``
+    is exact up to ``COUNT_CAP``; beyond it ``total_exact`` is False, ``total`` is the cap and the pager
+    goes on as long as ``more`` (a row after this page) says."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    total_exact: bool
+    more: bool
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.total // self.per_page), self.page + self.more, 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.more
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@dataclass
+class CaseSearch:
+    """A case list's question: the user's scope branches, the filters and the order. ``statement()`` is the
+    whole list as one statement (counts, exports); ``page()`` reads one page the fast way, each scope branch
+    walking its own index in the list's order (``ix_cases_*_due``) and stopping after the rows the page needs,
+    then merging the branches — instead of sorting every case of the county on each view."""
+
+    scopes: list
+    filters: list
+    order: tuple
+
+    def statement(self):
+        return _light(select(Case).where(or_(*self.scopes) if self.scopes else false(), *self.filters)
+                      .order_by(*self.order))
+
+    def _branches(self, columns, limit: int):
+        # SQLite accepts no LIMIT inside a UNION's members: each branch is its own subquery.
+        subs = [select(*columns).where(scope, *self.filters).order_by(*self.order).limit(limit).subquery()
+                for scope in self.scopes]
+        return [select(*(sub.c[c.key] for c in columns)) for sub in subs]
+
+    def count(self, cap: int = COUNT_CAP) -> tuple[int, bool]:
+        from referral.extensions import db
+
+        if not self.scopes:
+            return 0, True
+        ids = union(*self._branches((Case.id,), cap + 1)).subquery()
+        n = db.session.scalar(select(func.count()).select_from(ids))
+        return min(n, cap), n <= cap
+
+    def page(self, page: int = 1, per_page: int = 25) -> CasePage:
+        from referral.extensions import db
+
+        page = max(1, page or 1)
+        total, exact = self.count()
+        if not self.scopes or (exact and (page - 1) * per_page >= total):
+            return CasePage([], page, per_page, total, exact, more=False)
+        keys = (Case.id, Case.due_date, Case.created_at)
+        merged = union(*self._branches(keys, page * per_page + 1)).subquery("merged")
+        rows = db.session.scalars(_light(select(Case).join(merged, merged.c.id == Case.id).order_by(*self.order)
+                                         .limit(per_page + 1).offset((page - 1) * per_page))).unique().all()
+        return CasePage(rows[:per_page], page, per_page, total, exact, more=len(rows) > per_page)
+
+
 def search_cases(user, *, q: str = "", state: str = "", clock: str = "", institution_id: int | None = None,
-                 channel: str = "", minor: str = "", division: str = "", overdue_flag: str = "", sort: str = ""):
-    """The case list and search (issue 10.9) for pages and API alike, inside ``cases_visible_to(user)``.
+                 channel: str = "", minor: str = "", division: str = "", overdue_flag: str = "",
+                 sort: str = "") -> CaseSearch:
+    """The case list and search (issue 10.9) for pages and API alike, inside the user's scope.
     ``q`` is matched whole against the indexed receipt number, 身份证号, phone and name (no ``LIKE '%…%'``
     scan); a minor's case is found by personal data only by those who see its identity."""
     from referral.calendar import add_working_days
     from referral.divisions.models import within
 
-    stmt = cases_visible_to(user)
+    filters = []
     if q := (q or "").strip():
-        # A union of four index probes, then the scope: the search never walks a county's cases row by row.
+        # A union of four index probes: the search never walks a county's cases row by row.
         # The 身份证号 and phone are encrypted: they are found by their keyed hashes (README.md#encryption-at-rest).
         matches = union(select(Case.id).where(Case.receipt_no == q.upper()),
                         _by_hash(Case.applicant_id_hash, id_hash_or_none(q)),
                         _by_hash(Case.applicant_phone_hash, phone_hash_or_none(q)),
-                        select(Case.id).where(Case.applicant_name == q)).subquery("matches")
-        stmt = stmt.join(matches, matches.c.id == Case.id).where(_identity_served(user))
+                        select(Case.id).where(Case.applicant_name == q))
+        filters += [Case.id.in_(matches), _identity_served(user)]
     if state:
-        stmt = stmt.where(Case.state == state)
+        filters.append(Case.state == state)
     today = today_in_china()
     if clock == "overdue":
-        stmt = stmt.where(Case.due_date < today)
+        filters.append(Case.due_date < today)
     elif clock == "due_soon":
-        stmt = stmt.where(Case.due_date.between(today, add_working_days(today, 2)))
+        filters.append(Case.due_date.between(today, add_working_days(today, 2)))
     elif clock == "running":
-        stmt = stmt.where(Case.due_date > add_working_days(today, 2))
+        filters.append(Case.due_date > add_working_days(today, 2))
     elif clock == "none":
-        stmt = stmt.where(Case.due_date.is_(None))
+        filters.append(Case.due_date.is_(None))
     if overdue_flag:
-        stmt = overdue(stmt, overdue_flag == "1")
+        filters.append(Case.due_date < today if overdue_flag == "1"
+                       else or_(Case.due_date.is_(None), Case.due_date >= today))
     if institution_id:
-        stmt = stmt.where(Case.institution_id == institution_id)
+        filters.append(Case.institution_id == institution_id)
     if channel:
-        stmt = stmt.where(Case.channel == channel)
+        filters.append(Case.channel == channel)
     if minor:
-        stmt = stmt.where(Case.is_minor.is_(minor == "1"))
+        filters.append(Case.is_minor.is_(minor == "1"))
     if division:
-        stmt = stmt.where(within(Case.division_code, division))
-    if sort == "newest":
-        return stmt.order_by(Case.created_at.desc(), Case.id.desc())
-    return stmt.order_by(Case.due_date.is_(None), Case.due_date, Case.id)
+        filters.append(within(Case.division_code, division))
+    return CaseSearch(scope_clauses(user), filters, NEWEST_ORDER if sort == "newest" else DUE_ORDER)
 
 
 def institution_choices(user) -> list[tuple[int, str]]:

@@ -28,9 +28,10 @@ from referral.cases.queries import (
 )
 from referral.errors import NotPermitted
 from referral.extensions import db
+from referral.guards import MAX_INT
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
-from referral.web import paginate, run_form
+from referral.web import run_form
 from workflows.case import (
     CASE_EVENT_LABELS,
     CASE_EVENTS,
@@ -82,7 +83,9 @@ def index():
     stmt = search_cases(current_user, q=query.q.data or "", state=query.state.data or "", clock=query.clock.data or "",
                         institution_id=query.institution.data, channel=query.channel.data or "",
                         minor=query.minor.data or "", sort=query.sort.data or "")
-    return render_template("cases/index.html", query=query, pagination=paginate(stmt, query.page.data),
+    page = min(max(query.page.data or 1, 1), MAX_INT // 1000)
+    return render_template("cases/index.html", query=query,
+                           pagination=stmt.page(page, current_app.config["PAGE_SIZE"]),
                            institutions=institution_choices(current_user), clock=clock, stages=STAGES,
                            identity=lambda c: policies.can_see_identity(current_user, c))
 

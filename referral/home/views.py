@@ -21,6 +21,7 @@ class Reminder:
     count: int
     url: str
     urgent: bool
+    more: bool = False  # the count stopped at its cap (referral/cases/queries.py: COUNT_CAP)
 
 
 def _count(stmt) -> int:
@@ -39,10 +40,11 @@ def reminders_for(user) -> list[Reminder]:
 
     found: list[Reminder] = []
     if user.has_permission(Permission.VIEW_CASES):
-        overdue = _count(search_cases(user, clock="overdue"))
-        soon = _count(search_cases(user, clock="due_soon"))
-        found += [Reminder(_("已逾期的个案"), overdue, url_for("cases.index", clock="overdue"), True),
-                  Reminder(_("2 个工作日内到期的个案"), soon, url_for("cases.index", clock="due_soon"), False)]
+        overdue, overdue_exact = search_cases(user, clock="overdue").count()
+        soon, soon_exact = search_cases(user, clock="due_soon").count()
+        found += [Reminder(_("已逾期的个案"), overdue, url_for("cases.index", clock="overdue"), True, not overdue_exact),
+                  Reminder(_("2 个工作日内到期的个案"), soon, url_for("cases.index", clock="due_soon"), False,
+                           not soon_exact)]
     if user.has_permission(Permission.REVIEW_REGISTRY):
         today = today_in_china()
         soon_day = add_working_days(today, 2)
