@@ -139,6 +139,30 @@ def import_all_models():
     from referral.users import models as _users  # noqa: F401
 
 
+def _request_translations():
+    """This request's catalogue, looked up once per locale: Flask-Babel's own ``get_translations`` walks its
+    context on each of a page's ~80 strings (a tenth of a page's time, docs/architecture.md#speed). Keyed on
+    the locale object Flask-Babel holds, so ``force_locale`` (the PDFs, the e-mails) still switches."""
+    from flask_babel import get_translations
+
+    ctx = g.get("_flask_babel")
+    cached = g.get("_template_translations")
+    if cached is not None and ctx is not None and cached[0] is getattr(ctx, "babel_locale", None):
+        return cached[1]
+    found = get_translations()
+    g._template_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), found)
+    return found
+
+
+def _install_template_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n))
+
+
 def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
@@ -149,6 +173,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PROJECT_ROOT / "referral" / "translations"))
     limiter.init_app(app)
+    _install_template_gettext(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -260,6 +285,12 @@ def _calendar_gap(user) -> int | None:
 
 def register_request_hooks(app: Flask) -> None:
     from referral.navigation import navigation_for
+
+    @app.get("/ping")
+    def ping():
+        """Liveness for a proxy or a load balancer, and the benchmark's floor (bench/scale): the app's own
+        stack — WSGI, routing, the request hooks, the headers — with no database and no session."""
+        return app.response_class("ok\n", mimetype="text/plain")
 
     @app.before_request
     def assign_request_id():

@@ -123,6 +123,8 @@ def test_every_route_is_in_the_matrix(app):
     covered |= document_routes | notification_routes | demand_routes | stats_routes | purchase_routes
     public = {"/login", "/login/totp", "/logout", "/preferences/language", "/preferences/text-size",
               "/api/v1/openapi.json", "/api/v1/tokens", "/static/<path:filename>",
+              # the liveness probe and the bench's floor: no data, no session (tests/test_queries.py)
+              "/ping",
               # the public application pages: no account by design (tested in tests/cases/test_public_pages.py)
               "/apply", "/apply/receipt", "/apply/status", "/apply/withdraw", "/apply/resubmit",
               # the division picker's lists: public reference data (tests/cases/test_public_pages.py)

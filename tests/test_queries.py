@@ -8,7 +8,7 @@ from sqlalchemy import event
 from referral.audit.services import record
 from referral.auth.permissions import Role
 from referral.extensions import db as _db
-from tests.helpers import login
+from tests.helpers import bearer, login
 
 
 @pytest.fixture
@@ -73,3 +73,103 @@ def test_the_case_search_probes_indexes_not_the_whole_table(app, db, create_user
     for index in (receipt_index, "ix_cases_id_hash", "ix_cases_phone_hash", "ix_cases_name"):
         assert index in plan, plan
     assert "Seq Scan on cases" not in plan and "SCAN cases\n" not in plan + "\n", plan
+
+
+# --- issue 14: the case pages and the API cost the same number of statements for few rows as for many ------
+
+def _count_api(client, url, headers):
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", before)
+    try:
+        response = client.get(url, headers=headers)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", before)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return len(statements)
+
+
+def _applications(officer, start: int, n: int):
+    from referral.cases import services
+    from tests.helpers import id_number
+
+    for seq in range(start, start + n):
+        services.submit_application(actor=officer, data={
+            "channel": "self", "name": f"申请人{seq}", "id_number": id_number("19850615", seq),
+            "division_code": "220102", "needs": "x", "service_types": [], "consent_signer": "applicant"})
+    _db.session.commit()
+
+
+def test_case_lists_do_not_query_per_row(client, people, count_queries):
+    # The tasks page and the case list API: the count, the page and the filter lists, whatever the number of cases.
+    officer = people["officer"]
+    login(client, officer)
+    headers = bearer(officer)
+    client.get("/api/v1/me", headers=headers)  # its first use writes last_used_at; counted below: reads only
+    _applications(officer, 1, 3)
+    few = (count_queries(client, "/cases/"), _count_api(client, "/api/v1/cases?per_page=50", headers))
+    _applications(officer, 10, 40)
+    many = (count_queries(client, "/cases/"), _count_api(client, "/api/v1/cases?per_page=50", headers))
+    assert many == few
+
+
+def test_the_case_page_does_not_query_per_row(client, people, referred_case, count_queries):
+    # The case page and the case API with one referral, history row and document, then with many of each.
+    from referral.cases.models import CaseEvent, Referral, ReferralStatus
+    from referral.models import utcnow
+
+    officer = people["officer"]
+    login(client, officer)
+    headers = bearer(officer)
+    client.get("/api/v1/me", headers=headers)  # its first use writes last_used_at; counted below: reads only
+    urls = (f"/cases/{referred_case.id}",)
+    api = (f"/api/v1/cases/{referred_case.id}", f"/api/v1/cases/{referred_case.id}/history")
+    few = [count_queries(client, u) for u in urls] + [_count_api(client, u, headers) for u in api]
+    now = utcnow()
+    for _ in range(25):  # earlier refusals and their history, as a much-referred case has
+        _db.session.add(Referral(case_id=referred_case.id, institution_id=people["inst"].id,
+                                 status=ReferralStatus.DECLINED, referred_by_id=officer.id, referred_at=now,
+                                 responded_at=now, decline_reason_code="no_capacity"))
+        _db.session.add(CaseEvent(case_id=referred_case.id, event="decline", from_state="referred",
+                                  to_state="registered", actor_name="x", summary={}, at=now))
+    _db.session.commit()
+    many = [count_queries(client, u) for u in urls] + [_count_api(client, u, headers) for u in api]
+    assert many == few
+
+
+def test_a_bearer_read_writes_at_most_once_a_minute(client, people, referred_case):
+    # issue 14: GET with a token must not write the token's row on every call (a write and a commit per read).
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    headers = bearer(people["officer"])
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # first use: last_used_at is set
+    event.listen(_db.engine, "before_cursor_execute", before)
+    try:
+        for _ in range(3):
+            assert client.get(f"/api/v1/cases/{referred_case.id}", headers=headers).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", before)
+    assert not [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+
+
+def test_ping_reads_no_database_and_no_session(client, people):
+    # The benchmark's floor (bench/scale) and a proxy's health check: the app's stack without its data.
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    login(client, people["officer"])
+    event.listen(_db.engine, "before_cursor_execute", before)
+    try:
+        response = client.get("/ping")
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", before)
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok\n"
+    assert statements == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from referral.auth.sessions import TOUCH_EVERY
 from referral.errors import Unauthorized
 from referral.models import utcnow
 
@@ -23,7 +24,10 @@ def api_user():
     row = token_row(bearer_token() or "")
     if row is None:
         raise Unauthorized()
-    # last_used_at is for the owner's token list; written with the request's own commit, if any.
-    row.last_used_at = utcnow()
+    # last_used_at is for the owner's token list, written with the request's own commit: at most once a
+    # minute, so a read does not write a row on every call (docs/architecture.md#speed).
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        row.last_used_at = now
     g.api_user, g.api_token = row.user, row
     return row.user

@@ -21,6 +21,7 @@ from referral.errors import ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
 from referral.pledge_texts import PLEDGE_TEXT_VERSION
+from referral.registries.models import institution_without_lists
 
 
 def _institution_exists(institution_id: int) -> bool:
@@ -274,7 +275,8 @@ def token_row(token: str) -> ApiToken | None:
     """The live token row for a presented bearer token: known, not revoked, not expired, user active."""
     if not token:
         return None
-    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+                            .options(institution_without_lists(ApiToken.user, User.institution)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.active:
         return None
     return row

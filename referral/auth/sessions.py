@@ -19,6 +19,7 @@ from referral.audit.services import record
 from referral.auth.models import ApiToken, SessionEnd, User, UserSession
 from referral.extensions import db
 from referral.models import utcnow
+from referral.registries.models import institution_without_lists
 
 #: ``last_seen_at`` is written at most this often: a page view should not write on every hit (speed; a GET
 #: commits at most once a minute per session). The idle timeout is therefore exact to within this.
@@ -68,7 +69,8 @@ def load_session_user(token: str) -> User | None:
     ``g.session_ended`` asks for the "登录已超时" message instead of "请先登录"."""
     if not token:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token))
+                            .options(institution_without_lists(UserSession.user, User.institution)))
     if row is None or row.ended_at is not None or not row.user.active:
         g.session_ended = True
         return None

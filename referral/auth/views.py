@@ -160,7 +160,7 @@ def password():
 #: What an account that still has to accept its pledge may reach: signing out, the pledge page, changing
 #: its password, the page preferences and the public pages of paper forms and verification. The API has its
 #: own check (referral/api/spec.py: operation answers 403 ``pledge_required``).
-PLEDGE_EXEMPT = frozenset({"static", "auth.login", "auth.login_totp", "auth.logout", "auth.pledge", "auth.password",
+PLEDGE_EXEMPT = frozenset({"static", "ping", "auth.login", "auth.login_totp", "auth.logout", "auth.pledge", "auth.password",
                            "auth.totp", "auth.sessions", "auth.end_session", "auth.sign_out_everywhere",
                            "home.set_language", "home.set_text_size", "documents.blanks", "documents.blank",
                            "documents.verify"})
@@ -171,7 +171,7 @@ def resolve_session():
     """Check the cookie's session first, before any other gate: an ended, idle or expired one signs out with
     its own message, and the rare writes of the check (the end of a timed-out session, ``last_seen_at`` at
     most once a minute) are committed here, before the view's work begins (referral/auth/sessions.py)."""
-    if request.endpoint in (None, "static") or request.blueprint == "api":
+    if request.endpoint in (None, "static", "ping") or request.blueprint == "api":
         return None
     current_user._get_current_object()  # runs the session loader once for this request
     if g.pop("session_written", False):
@@ -183,7 +183,7 @@ def resolve_session():
 
 
 # Registered before the pledge check, so an account that must enrol does that first ("before anything else").
-TOTP_EXEMPT = frozenset({"static", "auth.login", "auth.login_totp", "auth.logout", "auth.totp",
+TOTP_EXEMPT = frozenset({"static", "ping", "auth.login", "auth.login_totp", "auth.logout", "auth.totp",
                          "home.set_language", "home.set_text_size"})
 
 

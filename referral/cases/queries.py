@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import false, func, or_, select, union
-from sqlalchemy.orm import defaultload
 
 from referral.auth.permissions import Role
 from referral.calendar import today_in_china
@@ -40,7 +39,9 @@ def scope_clauses(user) -> list:
 def _light(stmt):
     # A case's institution comes with it (one join), but not the institution's own lists (areas, items,
     # licences: three more queries per page); they load if something asks for them.
-    return stmt.options(defaultload(Case.institution).lazyload("*"))
+    from referral.registries.models import institution_without_lists
+
+    return stmt.options(institution_without_lists(Case.institution))
 
 
 def cases_visible_to(user):
@@ -266,8 +267,9 @@ def case_parts(case_ids: list[int]) -> dict[int, dict[str, list]]:
         return parts
     assessments = db.session.scalars(select(Assessment).where(Assessment.case_id.in_(case_ids))
                                      .order_by(Assessment.assessed_at, Assessment.id)).all()
-    names = dict(db.session.execute(select(Talent.id, Talent.name).where(Talent.id.in_(
-        {link.talent_id for a in assessments for link in a.assessor_links}))).all())
+    assessor_ids = {link.talent_id for a in assessments for link in a.assessor_links}
+    names = dict(db.session.execute(select(Talent.id, Talent.name).where(Talent.id.in_(assessor_ids))).all()) \
+        if assessor_ids else {}
     for a in assessments:
         parts[a.case_id]["assessments"].append({
             "id": a.id, "kind": str(a.kind), "assessed_at": a.assessed_at.isoformat(), "risk_grade": a.risk_grade,

@@ -29,6 +29,7 @@ from referral.cases.queries import (
 from referral.errors import NotPermitted
 from referral.extensions import db
 from referral.guards import MAX_INT
+from referral.registries.models import institution_without_lists
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
 from referral.web import run_form
@@ -58,12 +59,11 @@ def _case_or_404(case_id: int) -> Case:
     return one_visible_or_404(cases_visible_to(current_user).where(Case.id == case_id))
 
 
-def _step(case: Case) -> int | None:
+def _step(case: Case, assessments: list[Assessment]) -> int | None:
     if case.state == CaseState.WITHDRAWN:
         return None
     step = STEP_OF[case.state]
-    if case.state == CaseState.IN_SERVICE and db.session.scalar(
-            db.select(Assessment.id).where(Assessment.case_id == case.id, Assessment.kind == "staged").limit(1)):
+    if case.state == CaseState.IN_SERVICE and any(a.kind == "staged" for a in assessments):
         step = 5
     return step
 
@@ -106,16 +106,18 @@ def new():
 def detail(case_id: int):
     case = _case_or_404(case_id)
     assessments = db.session.scalars(db.select(Assessment).where(Assessment.case_id == case.id)
-                                     .order_by(Assessment.assessed_at)).all()
+                                     .order_by(Assessment.assessed_at, Assessment.id)).all()
     latest_risk = assessments[-1].risk_grade if assessments else None
     person_ = services.person_of(case)
     return render_template(
-        "cases/detail.html", case=case, clock=clock(case), steps=STEPS, step=_step(case), stages=STAGES,
+        "cases/detail.html", case=case, clock=clock(case), steps=STEPS, step=_step(case, assessments), stages=STAGES,
         identity=policies.can_see_identity(current_user, case),
         id_masked=mask_id_number(case.applicant_id_number), phone_masked=mask_phone(case.applicant_phone),
         history=db.session.scalars(history_of(case.id)).all(), assessments=assessments,
-        referrals=db.session.scalars(db.select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)).all(),
-        agreements=db.session.scalars(db.select(Agreement).where(Agreement.case_id == case.id)).all(),
+        referrals=db.session.scalars(db.select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
+                                     .options(institution_without_lists(Referral.institution))).all(),
+        agreements=db.session.scalars(db.select(Agreement).where(Agreement.case_id == case.id)
+                                      .order_by(Agreement.signed_at, Agreement.id)).all(),
         follow_ups=db.session.scalars(db.select(FollowUp).where(FollowUp.case_id == case.id)
                                       .order_by(FollowUp.due_date)).all(),
         service_records=db.session.scalars(db.select(ServiceRecord).where(ServiceRecord.case_id == case.id)

@@ -16,4 +16,4 @@ def _document_panels():
 
     from referral.documents.presenters import document_panel
 
-    return {"documents_of": lambda kind, subject: document_panel(current_user, kind, subject)}
+    return {"documents_of": lambda kind, subject, **loaded: document_panel(current_user, kind, subject, loaded)}

@@ -30,23 +30,31 @@ class DocumentEntry:
     issued: list[IssuedDocument] = field(default_factory=list)
 
 
-def _parts(case) -> dict[str, list[tuple[int, str]]]:
-    """(id, label) of each agreement, assessment and recorded follow-up of a case, oldest first."""
+def _parts(case, loaded: dict | None = None) -> dict[str, list[tuple[int, str]]]:
+    """(id, label) of each agreement, assessment and recorded follow-up of a case, oldest first. ``loaded``:
+    the rows the page has already read (``agreements``, ``assessments``, ``follow_ups``), not read again."""
     def day(value):
         return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d") if value is not None else ""
 
+    loaded = loaded or {}
+
+    def rows(key, stmt):
+        return loaded[key] if key in loaded else db.session.scalars(stmt).all()
+
+    agreements = sorted(rows("agreements", select(Agreement).where(Agreement.case_id == case.id)),
+                        key=lambda a: (a.signed_at, a.id))
+    assessments = sorted(rows("assessments", select(Assessment).where(Assessment.case_id == case.id)),
+                         key=lambda a: (a.assessed_at, a.id))
+    follow_ups = sorted((f for f in rows("follow_ups", select(FollowUp).where(FollowUp.case_id == case.id))
+                         if f.done_at is not None), key=lambda f: (f.due_date, f.id))
     return {
-        "agreement": [(a.id, f"{a.start_date:%Y-%m-%d} 至 {a.end_date:%Y-%m-%d}") for a in db.session.scalars(
-            select(Agreement).where(Agreement.case_id == case.id).order_by(Agreement.signed_at))],
-        "assessment": [(a.id, f"{KIND_LABELS.get(str(a.kind), a.kind)} {day(a.assessed_at)}") for a in db.session.scalars(
-            select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.assessed_at))],
-        "follow_up": [(f.id, f"{day(f.done_at)}") for f in db.session.scalars(
-            select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.done_at.is_not(None))
-            .order_by(FollowUp.due_date))],
+        "agreement": [(a.id, f"{a.start_date:%Y-%m-%d} 至 {a.end_date:%Y-%m-%d}") for a in agreements],
+        "assessment": [(a.id, f"{KIND_LABELS.get(str(a.kind), a.kind)} {day(a.assessed_at)}") for a in assessments],
+        "follow_up": [(f.id, f"{day(f.done_at)}") for f in follow_ups],
     }
 
 
-def document_panel(user, subject_type: str, subject) -> list[DocumentEntry]:
+def document_panel(user, subject_type: str, subject, loaded: dict | None = None) -> list[DocumentEntry]:
     kinds = [d for d in documents_for(subject_type)
              if policies.can_issue(user, services.Target(d, subject_type, subject))]
     if not kinds:
@@ -54,7 +62,7 @@ def document_panel(user, subject_type: str, subject) -> list[DocumentEntry]:
     issued: dict[tuple[str, int], list[IssuedDocument]] = defaultdict(list)
     for document in db.session.scalars(issued_for(subject_type, subject.id)):
         issued[(document.code, document.part_id)].append(document)
-    parts = _parts(subject) if subject_type == "case" else {}
+    parts = _parts(subject, loaded) if subject_type == "case" else {}
     plural = PLURALS[subject_type]
     entries = []
     for kind in kinds:
