@@ -18,8 +18,8 @@ Phases (each timed and printed):
    acceptance, suitable/unsuitable assessments, agreements, service records, staged reviews, transfer, closing
    (after service and before it), follow-ups, withdrawal, identity reveals — so history, audit entries,
    notifications and records are the app's own.
-4. **multiply** (``--to``): clone k of the seeds gets seed ``k % S`` in county ``(k // S) % C`` (every seed in every
-   county), the county's institutions and accounts in place of 220102's, every time shifted back by 1 day … 3
+4. **multiply** (``--to``): clone k of the seeds gets seed ``k % S`` in county ``(k + k // S) % C`` (every county from the
+   start, every seed in every county in the end), the county's institutions and accounts in place of 220102's, every time shifted back by 1 day … 3
    years, and — computed in Python and COPYed — a unique receipt number, a valid 身份证号 (its county, a birth date,
    a sequence, the check digit), a phone number, both encrypted with the bench data key and keyed-hashed like the
    app does, and a name. Everything else (history, referrals, assessments, agreements, service records,
@@ -551,7 +551,7 @@ def multiply(app, target: int, *, batch: int = 200_000, timings: dict | None = N
                 with cur.copy("COPY bench_clones FROM STDIN") as copy:
                     for k in range(lo, hi):
                         seed_id, minor = seeds[k % n_seeds]
-                        county = counties[(k // n_seeds) % n_counties]
+                        county = counties[(k + k // n_seeds) % n_counties]  # every county from the first 60 clones on
                         shift = 86400 + (k * 2654435761) % (THREE_YEARS - 86400)
                         id_number = _id_number(k, county, minor, today)
                         phone = f"13{k:09d}"
