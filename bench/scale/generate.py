@@ -267,7 +267,7 @@ def seed_cases(app, cycles: int = SEED_CYCLES) -> None:
         staffs = [by_name(env.STAFF)] + [by_name(f"bench-staff-{env.COUNTY}-{j + 1}") for j in range(1, len(insts))]
         today = today_in_china()
         n = 0
-        for cycle in range(cycles):
+        for _cycle in range(cycles):
             for events, service_records, reveals, repeat in PATHS:
                 for _ in range(repeat):
                     n += 1
@@ -619,6 +619,32 @@ def counts(app) -> dict:
                 "follow_ups", "case_persons", "institutions", "users")}
 
 
+def sample_check(app, n: int = 300) -> None:
+    """A sample of the cases read back through the app's own types: decrypted, hashed as the app hashes, the 身份证号
+    valid by the app's own rule (forms/fields.py) — so a change of the key or the format shows here, not in a page."""
+    from sqlalchemy import func, select
+
+    from forms.fields import id_number_problem
+    from referral.cases.models import Case
+    from referral.extensions import db
+    from referral.id_hash import id_hash, phone_hash
+
+    with app.app_context():
+        rows = db.session.scalars(select(Case).order_by(func.random()).limit(n)).all()
+        bad = [c.id for c in rows if id_number_problem(c.applicant_id_number) is not None
+               or id_hash(c.applicant_id_number) != c.applicant_id_hash
+               or phone_hash(c.applicant_phone) != c.applicant_phone_hash]
+        receipts = db.session.scalar(select(func.count(func.distinct(Case.receipt_no))))
+        total = db.session.scalar(select(func.count()).select_from(Case))
+        counties = db.session.scalar(select(func.count(func.distinct(Case.division_code))))
+        span = db.session.execute(select(func.min(Case.applied_at), func.max(Case.applied_at))).one()
+    print(f"[generate]   check: {len(rows) - len(bad)}/{len(rows)} sampled cases decrypt, hash and validate; "
+          f"{receipts}/{total} receipt numbers distinct; {counties} counties; applied {span[0]:%Y-%m-%d} … "
+          f"{span[1]:%Y-%m-%d}", flush=True)
+    if bad or receipts != total:
+        raise RuntimeError(f"bench data check failed: cases {bad[:10]}")
+
+
 def fresh(app, timings: dict) -> None:
     with phase("wipe + migrate + divisions", timings):
         wipe_and_migrate(app)
@@ -633,6 +659,7 @@ def grow(app, target: int, timings: dict) -> None:
         multiply(app, target)
     with phase("ANALYZE", timings):
         analyze(app)
+    sample_check(app)
 
 
 def main(argv=None) -> int:
