@@ -311,7 +311,7 @@ def drain(base: str, path: str, limit: float = 120) -> None:
             requests.get(base + path, timeout=limit)
         except requests.RequestException:
             pass
-        if time.perf_counter() - start < 0.05:
+        if time.perf_counter() - start < 0.25:  # a queued page takes longer than this; the static file far less
             return
         time.sleep(0.2)
 
