@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install translations messages run test lint system-deps lock clean
+.PHONY: install translations messages run test lint system-deps lock clean bench
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ system-deps:
 PYTEST_ARGS ?= -n 2
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The issue-14 benchmark (bench/scale/README.md): wipes the PostgreSQL database BENCH_DATABASE_URL (default
+# bench_scale), grows it through SCALES (cumulative) measuring at each, appends to bench/RESULTS.md.
+# BENCH_ARGS="--reuse" measures the existing database instead; "--no-mixed", "--seconds 5" … see --help.
+SCALES ?= 10k 100k 1m
+BENCH_ARGS ?=
+bench: install
+	./scripts/install-bench-deps.sh
+	$(BIN)/python -m bench.scale --scales $(SCALES) $(BENCH_ARGS)
 
 # ruff: pyflakes, import order, bugbear (pyproject.toml [tool.ruff]); CI runs it before the tests.
 lint: $(BIN)/.installed
