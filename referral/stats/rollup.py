@@ -66,17 +66,17 @@ def china_day(moment: datetime) -> date:
     return moment.astimezone(CHINA_TZ).date()
 
 
-def case_facts(case, events, referrals, working_days=working_days_between) -> Counter:
+def case_facts(case, events, referrals, working_days=working_days_between, out: Counter | None = None) -> Counter:
     """The facts one case adds to ``stats_facts``: ``case`` a row (division_code, state, applied_at, closed_at,
     due_date, institution_id, eligibility_group), ``events`` its history rows (event, to_state, at) in the order
     (at, id), ``referrals`` its referral rows (institution_id, status, decline_reason_code, referred_at,
-    responded_at)."""
-    out: Counter = Counter()
+    responded_at). ``out``: add to this Counter (a recount of many cases)."""
+    out = Counter() if out is None else out
     division, group, state = case.division_code, case.eligibility_group or "", str(case.state)
 
     def dated(kind, day, day2=NO_DAY, k1="", k2="", k3="", institution=0, value=0):
-        for grain, d in (("d", day), ("m", day.replace(day=1))):
-            out[(kind, grain, division, d, day2, k1, k2, k3, institution, value)] += 1
+        out[(kind, "d", division, day, day2, k1, k2, k3, institution, value)] += 1
+        out[(kind, "m", division, day.replace(day=1), day2, k1, k2, k3, institution, value)] += 1
 
     dated("case", china_day(case.applied_at), k1=state, k2=group)
     if case.closed_at is not None:
@@ -128,15 +128,15 @@ def facts_of(conn, case_ids, *, lock: bool = False) -> Counter:
         events: dict[int, list] = {}
         for row in conn.execute(select(CaseEvent.case_id, CaseEvent.event, CaseEvent.to_state, CaseEvent.at)
                                 .where(CaseEvent.case_id.in_(chunk))
-                                .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)):
+                                .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)).all():
             events.setdefault(row.case_id, []).append(row)
         referrals: dict[int, list] = {}
         for row in conn.execute(select(Referral.case_id, Referral.institution_id, Referral.status,
                                        Referral.decline_reason_code, Referral.referred_at, Referral.responded_at)
-                                .where(Referral.case_id.in_(chunk))):
+                                .where(Referral.case_id.in_(chunk))).all():
             referrals.setdefault(row.case_id, []).append(row)
         for case in cases:
-            total.update(case_facts(case, events.get(case.id, []), referrals.get(case.id, []), working_days))
+            case_facts(case, events.get(case.id, []), referrals.get(case.id, []), working_days, total)
     return total
 
 
@@ -152,14 +152,22 @@ def apply_delta(conn, delta: Counter) -> None:
 
 
 def rebuild(conn, *, kinds: tuple[str, ...] | None = None) -> int:
-    """Recount ``stats_facts`` (or only ``kinds`` of it) from every case; returns the number of cases read."""
+    """Recount ``stats_facts`` (or only ``kinds`` of it) from every case; returns the number of cases read.
+    County by county: no key is shared between counties, so each county's facts are summed in memory and
+    inserted once (plain INSERTs, no upsert)."""
     wanted = delete(StatsFact)
     conn.execute(wanted if kinds is None else wanted.where(StatsFact.kind.in_(kinds)))
-    ids = list(conn.execute(select(Case.id).order_by(Case.id)).scalars())
-    for at in range(0, len(ids), 20_000):
-        facts = facts_of(conn, ids[at:at + 20_000])
-        apply_delta(conn, facts if kinds is None else Counter({k: n for k, n in facts.items() if k[0] in kinds}))
-    return len(ids)
+    counties = list(conn.execute(select(Case.division_code).distinct().order_by(Case.division_code)).scalars())
+    total = 0
+    for county in counties:
+        ids = list(conn.execute(select(Case.id).where(Case.division_code == county).order_by(Case.id)).scalars())
+        found = facts_of(conn, ids)
+        rows = [dict(zip(KEY, key, strict=True), n=n) for key, n in sorted(found.items())
+                if n and (kinds is None or key[0] in kinds)]
+        for at in range(0, len(rows), 10_000):
+            conn.execute(StatsFact.__table__.insert(), rows[at:at + 10_000])
+        total += len(ids)
+    return total
 
 
 # --- upkeep on every write ---------------------------------------------------------------------------------
