@@ -1,7 +1,8 @@
 """Benchmark of supervision (issue 11): the clock job and the statistics on a province-sized database.
 
     .venv/bin/python bench/supervision.py [--cases 100000] [--runs 5]
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/referral_bench .venv/bin/python bench/supervision.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/referral_bench .venv/bin/python bench/supervision.py \
+        --cases 1000000 --stats-only
 
 Builds a fresh database through the migrations (SQLite in a temp dir unless BENCH_DATABASE_URL is set — that
 database is wiped), fills one province (吉林省, 22) with cases spread over its counties in every clocked state,
@@ -11,7 +12,12 @@ measures, in one run so the ratios hold on a shared machine:
 - the clock job (``notifications.services.escalate``): its first run (which writes the notifications) and a
   second run (which must write none), with the count of SQL statements;
 - ``stats.queries.division_stats`` for a county, a city and the province: median time and SQL statements
-  (constant whatever the number of cases: the figures are GROUP BYs, not rows loaded).
+  (constant whatever the number of cases: sums over the summary table ``stats_facts``, not rows loaded).
+
+On PostgreSQL the cases are made in Python (5,000, every path through the case machine, with history and
+referrals) and copied in SQL up to ``--cases`` (a million in a few minutes), then the summary table is recounted
+and the database ANALYZEd. ``--reuse`` measures an existing database as it is (after ``flask db upgrade``);
+``--stats-only`` skips the clock job.
 Prints a Markdown table."""
 
 from __future__ import annotations
@@ -54,8 +60,7 @@ def build(url: str, n_cases: int):
 
     from referral.auth.models import User, UserRole
     from referral.auth.passwords import hash_password
-    from referral.calendar import add_working_days, today_in_china
-    from referral.cases.models import Case, CaseEvent
+    from referral.calendar import today_in_china
     from referral.divisions.services import import_divisions
     from referral.extensions import db
     from referral.models import utcnow
@@ -107,34 +112,16 @@ def build(url: str, n_cases: int):
         db.session.execute(insert(User), admins)
         db.session.execute(text("INSERT INTO user_roles (user_id, role) SELECT id, 'institution_admin' FROM users "
                                 "WHERE username LIKE 'admin-%'"))
-        rng = random.Random(11)
-        states = ["applied", "registered", "referred", "assessing", "in_service"]
-        rows, events = [], []
-        for k in range(n_cases):
-            county, state = rng.choice(counties), rng.choice(states)
-            overdue = rng.random() < 0.1
-            due = today - timedelta(days=rng.randint(1, 20)) if overdue else add_working_days(today, rng.randint(1, 10))
-            applied = now - timedelta(days=rng.randint(1, 300))
-            rows.append({"receipt_no": f"B{k:011d}", "state": state, "channel": "medical", "assister_role": "",
-                         "division_code": county, "applicant_name": f"申请人{k}", "applicant_id_number": f"{k:018d}",
-                         "applicant_phone": "", "applicant_address": "", "is_minor": False, "guardian_name": "",
-                         "guardian_relation": "", "guardian_phone": "", "needs": "", "service_types": [],
-                         "consent_signer": "applicant", "consent_signed_at": applied, "applied_at": applied,
-                         "state_changed_at": applied, "due_date": due, "closed_before_service": False,
-                         "institution_id": inst_of[county] if state in ("referred", "assessing", "in_service") else None,
-                         "version": 1, "created_at": applied, "updated_at": applied})
-        for start in range(0, len(rows), 20_000):
-            db.session.execute(insert(Case), rows[start:start + 20_000])
-        case_ids = [i for (i,) in db.session.execute(text("SELECT id FROM cases ORDER BY id"))]
-        for case_id, applied in zip(case_ids, (r["applied_at"] for r in rows), strict=True):
-            events.append({"case_id": case_id, "event": "apply", "from_state": None, "to_state": "applied",
-                           "actor_name": "", "summary": {}, "at": applied})
-            if rng.random() < 0.8:
-                events.append({"case_id": case_id, "event": "register", "from_state": "applied",
-                               "to_state": "registered", "actor_name": "", "summary": {},
-                               "at": applied + timedelta(days=rng.randint(1, 9))})
-        for start in range(0, len(events), 20_000):
-            db.session.execute(insert(CaseEvent), events[start:start + 20_000])
+        seed = n_cases if not url.startswith("postgresql") else min(n_cases, SEED_CASES)
+        _seed_cases(seed, counties, inst_of, now, today)
+        if n_cases > seed:
+            _multiply(n_cases, seed, counties, inst_of)
+        # The cases were written by bulk SQL, past the summary table's upkeep: recount it (flask stats rebuild).
+        from referral.stats.rollup import rebuild
+
+        started = time.perf_counter()
+        rebuild(db.session.connection())
+        print(f"stats_facts recounted in {time.perf_counter() - started:.0f} s", flush=True)
         db.session.commit()
         if url.startswith("postgresql"):
             db.session.execute(text("ANALYZE"))
@@ -142,14 +129,149 @@ def build(url: str, n_cases: int):
     return app
 
 
+# Cases made in Python, then copied in SQL to the asked number (PostgreSQL): a million rows in minutes.
+SEED_CASES = 5_000
+# The main path of a case (event, from, to) and where a case may stop on it (weights of the stopping step).
+MAIN_PATH = [("apply", None, "applied"), ("register", "applied", "registered"), ("refer", "registered", "referred"),
+             ("accept", "referred", "assessing"), ("assess", "assessing", "assessed"),
+             ("sign_agreement", "assessed", "in_service"), ("close", "in_service", "closed"),
+             ("follow_up", "closed", "completed")]
+STOP_WEIGHTS = [8, 8, 8, 8, 6, 30, 12, 20]
+GROUPS = ["severe_mental_disorder", "other_mental_disorder", "depression", "autism", None]
+DECLINE_REASONS = ["no_capacity", "outside_service_area", "needs_not_matched", "other"]
+
+
+def _seed_cases(n: int, counties, inst_of, now, today):
+    """``n`` cases spread over three years and every county of the province, each with its history (every path:
+    stopped at any step, declined and referred again, transferred and served again, rejected, withdrawn) and its
+    referrals; a tenth of the clocked ones overdue."""
+    from referral.calendar import add_working_days
+    from referral.cases.models import Case, CaseEvent, Referral
+    from referral.extensions import db
+
+    rng = random.Random(11)
+    cases, histories = [], []
+    for k in range(n):
+        county = counties[k % len(counties)]
+        inst = inst_of[county]
+        applied = now - timedelta(days=rng.randint(1, 3 * 365), hours=rng.randint(0, 23))
+        stop = rng.choices(range(len(MAIN_PATH)), STOP_WEIGHTS)[0]
+        path = list(MAIN_PATH[:stop + 1])
+        roll = rng.random()
+        if stop == 0 and roll < 0.3:
+            path.append(("reject", "applied", "not_registered"))
+        elif stop == 0 and roll < 0.5:
+            path.append(("withdraw", "applied", "withdrawn"))
+        elif stop >= 3 and roll < 0.15:  # declined once, referred again
+            path[3:3] = [("decline", "referred", "registered"), ("refer", "registered", "referred")]
+        elif stop >= 6 and roll < 0.25:  # transferred out of service, served again
+            path[6:6] = [("transfer", "in_service", "registered"), *MAIN_PATH[2:6]]
+        events, referrals, at = [], [], applied
+        for i, (name, source, dest) in enumerate(path):
+            if i:
+                at = at + timedelta(days=rng.randint(0, 8), hours=rng.randint(0, 9))
+            if at > now:
+                break
+            events.append({"event": name, "from_state": source, "to_state": dest, "actor_name": "", "summary": {},
+                           "at": at})
+            if name == "refer":
+                referrals.append({"institution_id": inst, "status": "pending", "referred_at": at,
+                                  "responded_at": None, "decline_reason_code": None, "note": "", "holds_place": False})
+            elif name in ("accept", "decline"):
+                referrals[-1].update(status="accepted" if name == "accept" else "declined", responded_at=at,
+                                     decline_reason_code=rng.choice(DECLINE_REASONS) if name == "decline" else None)
+            elif name in ("transfer", "close") and referrals and referrals[-1]["status"] == "accepted":
+                referrals[-1]["status"] = "ended"
+        state = events[-1]["to_state"]
+        overdue = rng.random() < 0.1
+        due = today - timedelta(days=rng.randint(1, 20)) if overdue else add_working_days(today, rng.randint(1, 10))
+        closed = state in ("closed", "completed")
+        cases.append({"receipt_no": f"B{k:011d}", "state": state, "channel": "medical", "assister_role": "",
+                      "division_code": county, "applicant_name": f"申请人{k}", "applicant_id_number": f"{k:018d}",
+                      "applicant_phone": "", "applicant_address": "", "is_minor": False, "guardian_name": "",
+                      "guardian_relation": "", "guardian_phone": "", "needs": "", "service_types": [],
+                      "eligibility_group": GROUPS[k % len(GROUPS)],
+                      "consent_signer": "applicant", "consent_signed_at": applied, "applied_at": applied,
+                      "state_changed_at": events[-1]["at"],
+                      "due_date": None if state in ("not_registered", "withdrawn", "completed") else due,
+                      "closed_at": events[-1]["at"] if closed else None,
+                      "close_reason_code": "goals_met" if closed else None, "closed_before_service": False,
+                      "institution_id": inst if state in ("referred", "assessing", "assessed", "in_service") else None,
+                      "version": 1, "created_at": applied, "updated_at": applied})
+        histories.append((events, referrals))
+    for start in range(0, len(cases), 20_000):
+        db.session.execute(insert(Case), cases[start:start + 20_000])
+    ids = [i for (i,) in db.session.execute(text("SELECT id FROM cases ORDER BY id"))]
+    event_rows, referral_rows = [], []
+    for case_id, (events, referrals) in zip(ids, histories, strict=True):
+        event_rows += [{"case_id": case_id, **e} for e in events]
+        referral_rows += [{"case_id": case_id, **r} for r in referrals]
+    for start in range(0, len(event_rows), 20_000):
+        db.session.execute(insert(CaseEvent), event_rows[start:start + 20_000])
+    for start in range(0, len(referral_rows), 20_000):
+        db.session.execute(insert(Referral), referral_rows[start:start + 20_000])
+    db.session.flush()
+
+
+def _multiply(n: int, seed: int, counties, inst_of):
+    """Copies of the ``seed`` cases (ids 1..seed) up to ``n`` cases, in SQL (PostgreSQL): copy ``g`` has the ids
+    + g × seed, the county (and its institution) of its new id, its moments moved back (g × 7) mod 61 days —
+    the due dates kept, so that a tenth stays overdue today. History and referrals are copied with them."""
+    from referral.cases.models import Case
+    from referral.extensions import db
+
+    copies = -(-n // seed) - 1
+    db.session.execute(text("CREATE TEMP TABLE bench_county (idx int, code varchar(12), inst int)"))
+    db.session.execute(text("INSERT INTO bench_county VALUES (:i, :c, :inst)"),
+                       [{"i": i, "c": c, "inst": inst_of[c]} for i, c in enumerate(counties)])
+    shift = "make_interval(days => (g * 7) % 61)"
+    new_id = f"(t.id + g * {seed})"
+    special = {
+        "id": new_id, "receipt_no": f"'B' || lpad({new_id}::text, 11, '0')", "division_code": "bc.code",
+        "applicant_name": f"'申请人' || {new_id}", "applicant_id_hash": "NULL", "applicant_phone_hash": "NULL",
+        "institution_id": "CASE WHEN t.institution_id IS NULL THEN NULL ELSE bc.inst END",
+        "duplicate_of_id": "NULL", "created_by_id": "NULL",
+    }
+    for col in ("consent_signed_at", "applied_at", "state_changed_at", "closed_at", "created_at", "updated_at"):
+        special[col] = f"t.{col} - {shift}"
+    columns = [c.name for c in Case.__table__.columns]
+    exprs = [special.get(c, f"t.{c}") for c in columns]
+    series = f"generate_series(1, {copies}) AS g"
+    county_of = f"JOIN bench_county bc ON bc.idx = {new_id} % {len(counties)}"
+    db.session.execute(text(
+        f"INSERT INTO cases ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM cases t CROSS JOIN {series} "
+        f"{county_of} WHERE t.id <= {seed} AND {new_id} <= {n}"))
+    db.session.execute(text(
+        f"INSERT INTO case_events (case_id, event, from_state, to_state, actor_name, summary, at) "
+        f"SELECT {new_id}, e.event, e.from_state, e.to_state, e.actor_name, e.summary, e.at - {shift} "
+        f"FROM case_events e JOIN cases t ON t.id = e.case_id CROSS JOIN {series} "
+        f"WHERE t.id <= {seed} AND {new_id} <= {n} ORDER BY g, e.id"))
+    db.session.execute(text(
+        f"INSERT INTO referrals (case_id, institution_id, status, referred_at, responded_at, decline_reason_code, "
+        f"note, holds_place) SELECT {new_id}, bc.inst, r.status, r.referred_at - {shift}, r.responded_at - {shift}, "
+        f"r.decline_reason_code, r.note, r.holds_place FROM referrals r JOIN cases t ON t.id = r.case_id "
+        f"CROSS JOIN {series} {county_of} WHERE t.id <= {seed} AND {new_id} <= {n}"))
+    for table in ("cases", "case_events", "referrals"):
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--stats-only", action="store_true", help="measure the statistics, not the clock job")
+    parser.add_argument("--reuse", action="store_true", help="measure the database as it is (BENCH_DATABASE_URL)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     t0 = time.perf_counter()
-    app = build(url, args.cases)
+    if args.reuse:
+        import flask_migrate
+
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            flask_migrate.upgrade()
+    else:
+        app = build(url, args.cases)
     print(f"database: {url.split('@')[-1]}; {args.cases} cases in province 22 "
           f"(built in {time.perf_counter() - t0:.0f} s)\n")
     from referral.extensions import db
@@ -158,7 +280,7 @@ def main():
 
     print("| work | ms | SQL statements | result |\n|---|---|---|---|")
     with app.app_context():
-        for label in ("clock job, first run", "clock job, second run"):
+        for label in () if args.stats_only else ("clock job, first run", "clock job, second run"):
             with counting(db.engine) as counter:
                 start = time.perf_counter()
                 result = escalate()

@@ -135,6 +135,7 @@ def import_all_models():
     from referral.notifications import models as _notifications  # noqa: F401
     from referral.purchases import models as _purchases  # noqa: F401
     from referral.registries import models as _registries  # noqa: F401
+    from referral.stats import rollup as _stats_rollup  # noqa: F401  (its model, and its upkeep on every flush)
     from referral.supervision import models as _supervision  # noqa: F401
     from referral.users import models as _users  # noqa: F401
 

@@ -283,3 +283,6 @@ def register_commands(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
+    from referral.stats.cli import stats_cli
+
+    app.cli.add_command(stats_cli)

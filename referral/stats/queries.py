@@ -1,5 +1,8 @@
 """The one query layer of the statistics (docs/domain.md#statistics): every figure of a division, computed with
-GROUP BY in the database (SQLite and PostgreSQL alike), returned as plain data (dicts, lists, numbers). The
+GROUP BY in the database (SQLite and PostgreSQL alike), returned as plain data (dicts, lists, numbers). The figures of cases, their history and referrals are
+summed from the summary table ``stats_facts`` (referral/stats/rollup.py), kept exact in the same transaction as
+every write, so a province of a million cases costs what a county does; registries and supervision are small
+and still grouped directly. The
 API, the dashboard, its charts and tables and the exports all read ``division_stats``, so a number means the
 same everywhere and is tested once against a hand-computed fixture (tests/stats/).
 
@@ -17,17 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, String, and_, case, distinct, func, or_, select, true
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, distinct, func, or_, select, true
 
 from referral.calendar import CHINA_TZ, add_working_days, is_working_day, working_days_between
-from referral.cases.models import Case, CaseEvent, EligibilityGroup, Referral, ReferralStatus
+from referral.cases.models import Case, EligibilityGroup, ReferralStatus
 from referral.cases.services import STATE_CLOCKS
 from referral.divisions.models import Division, DivisionLevel, within
 from referral.extensions import db
 from referral.registries.models import Institution, InstitutionServiceArea, Talent, TalentCategory
 from referral.registries.queries import ANNUAL_TRAINING_HOURS, training_hours_in
+from referral.stats.models import NO_DAY, StatsFact
+from referral.stats.rollup import STEP_ENDS
 from referral.supervision.models import Complaint, Evaluation, SpotCheck, SpotCheckRound
 from workflows.approval import ApprovalState
 from workflows.case import OPEN_CASE_STATES, CaseState, DeclineReason
@@ -54,53 +57,12 @@ CLOCK_LABELS = {
 _CLOCK_OF_STATE = {**{str(s): c for s, c in STATE_CLOCKS.items()}, CaseState.IN_SERVICE.value: "staged_review",
                    CaseState.CLOSED.value: "follow_up"}
 
-# The steps whose durations are measured: each is one clock, from entering its state to the event that ends it
-# (consecutive case_events rows of a case). (state entered, the next row's event or state) → clock.
-STEP_ENDS = {
-    "application_to_registered": (CaseState.APPLIED, {"register"}),
-    "registered_to_referred": (CaseState.REGISTERED, {"refer"}),
-    "referred_to_response": (CaseState.REFERRED, {"accept", "decline"}),
-    "accepted_to_assessed": (CaseState.ASSESSING, {"assess"}),
-    "assessed_to_agreement": (CaseState.ASSESSED, {"sign_agreement"}),
-}
+# The steps whose durations are measured: referral/stats/rollup.py (STEP_ENDS).
 
 # Who answers for a late item (docs/domain.md#statistics): the serving institution, else the county's referral
 # officers; registry entries the county or city officials.
 PARTY_LABELS = {"institution": N_("服务机构"), "referral_officers": N_("县级转介服务人员"),
                 "county_officials": N_("县级民政"), "city_officials": N_("市级民政")}
-
-
-# --- China dates in SQL --------------------------------------------------------------------------------------
-# Timestamps are stored in UTC (referral/models.py: UTCDateTime); a day or a month of the statistics is China's.
-
-class china_date(FunctionElement):
-    type = Date()
-    inherit_cache = True
-
-
-class china_month(FunctionElement):
-    type = String()
-    inherit_cache = True
-
-
-@compiles(china_date)
-def _china_date_default(element, compiler, **kw):
-    return "CAST((%s AT TIME ZONE 'Asia/Shanghai') AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(china_date, "sqlite")
-def _china_date_sqlite(element, compiler, **kw):
-    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(china_month)
-def _china_month_default(element, compiler, **kw):
-    return "to_char(%s AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(china_month, "sqlite")
-def _china_month_sqlite(element, compiler, **kw):
-    return "strftime('%%Y-%%m', %s, '+8 hours')" % compiler.process(element.clauses, **kw)
 
 
 # --- what is asked: an area, a period, a day --------------------------------------------------------------
@@ -155,6 +117,38 @@ class Period:
         return and_(true(), *parts)
 
 
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _month_before(first: date) -> date:
+    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+
+
+def period_facts(period: Period, fact=StatsFact):
+    """The ``stats_facts`` rows that count each fact of the period exactly once: month rows for the whole months
+    inside it, day rows for the days before the first and after the last whole month."""
+    s, e = period.start, period.end
+    first = None if s is None else (s if s.day == 1 else _month_after(s))
+    last = None if e is None else (e.replace(day=1) if (e + timedelta(days=1)).day == 1
+                                   else _month_before(e.replace(day=1)))
+    if first is not None and last is not None and first > last:  # no whole month: days only
+        return and_(fact.grain == "d", fact.day >= s, fact.day <= e)
+    months = [fact.grain == "m"] + ([fact.day >= first] if first else []) + ([fact.day <= last] if last else [])
+    parts = [and_(*months)]
+    if s is not None and s < first:
+        parts.append(and_(fact.grain == "d", fact.day >= s, fact.day < first))
+    if e is not None and e >= _month_after(last):
+        parts.append(and_(fact.grain == "d", fact.day >= _month_after(last), fact.day <= e))
+    return or_(*parts)
+
+
+def _first_in_period(period: Period, fact=StatsFact):
+    """Count a case once per period for an event it may have had more than once (sign_agreement): its first
+    such event in the period is the one whose previous one (``day2``) is before the period."""
+    return fact.day2 < period.start if period.start else fact.day2 == NO_DAY
+
+
 @dataclass
 class Context:
     area: Area
@@ -169,9 +163,8 @@ class Context:
 def weighted_median(pairs) -> float | None:
     """The median of values given as (value, count) pairs; the mean of the two middle ones for an even total.
 
-    Why in Python: a working day comes from the official calendar (chinese-calendar plus the schedules entered
-    as data, referral/calendar), which SQL does not know. The database groups the (start day, end day) pairs
-    with a count, so Python counts working days once per distinct pair, not once per row."""
+    The values are working days, counted when the step ended (referral/stats/rollup.py): the official calendar
+    (chinese-calendar plus the schedules entered as data, referral/calendar) is not known to SQL."""
     items = sorted((v, n) for v, n in pairs if n)
     total = sum(n for _v, n in items)
     if not total:
@@ -189,11 +182,6 @@ def weighted_median(pairs) -> float | None:
     return float(middle)
 
 
-def working_day_durations(rows) -> list[tuple[int, int]]:
-    """(start day, end day, count) rows → (working days, count) pairs."""
-    return [(working_days_between(start, end), n) for start, end, n in rows]
-
-
 def overdue_cutoff(today: date, grace: int) -> date:
     """Items due before this day are overdue by more than ``grace`` working days (days overdue: the working
     days from the due date to today, today excluded — ``-working_days_between(today, due)``). ``grace`` 0: today."""
@@ -207,6 +195,17 @@ def overdue_cutoff(today: date, grace: int) -> date:
             return cutoff
         count += step
         cutoff = before
+
+
+def facts(ctx: Context, kind: str, *keys, period: bool | None = True, where=(), area: bool = True):
+    """SELECT keys, sum(n) of ``kind`` in the area's counties: the period's rows (``period`` True), every month
+    (False: everything so far), or the undated rows (None: the ``open`` kind). Sums of 0 are left out (a fact
+    counted and uncounted again leaves its row at 0)."""
+    grain = {True: period_facts(ctx.period), False: StatsFact.grain == "m", None: StatsFact.grain == "a"}[period]
+    stmt = (select(*keys, func.sum(StatsFact.n))
+            .where(StatsFact.kind == kind, ctx.area.clause(StatsFact.division_code) if area else true(), grain, *where)
+            .group_by(*keys).having(func.sum(StatsFact.n) != 0))
+    return db.session.execute(stmt).all()
 
 
 def _zeroed(keys, rows) -> dict:
@@ -227,9 +226,7 @@ def _group(value) -> str:
 # --- the figures ---------------------------------------------------------------------------------------------
 
 def cases_by_state(ctx: Context) -> dict:
-    rows = db.session.execute(select(Case.state, func.count()).where(
-        ctx.area.clause(Case.division_code), ctx.period.clause(Case.applied_at)).group_by(Case.state))
-    return _zeroed(CaseState.values(), rows)
+    return _zeroed(CaseState.values(), facts(ctx, "case", StatsFact.k1))
 
 
 def _registry_clock_rows(ctx: Context, before: date | None, window: tuple[date, date] | None):
@@ -248,11 +245,10 @@ def _registry_clock_rows(ctx: Context, before: date | None, window: tuple[date, 
 def _case_clock_rows(ctx: Context, before: date | None, window: tuple[date, date] | None):
     """(division, institution id, state, n) of open cases whose step is overdue (due before ``before``) or due
     within ``window``."""
-    due = Case.due_date < before if before else Case.due_date.between(*window)
-    return db.session.execute(
-        select(Case.division_code, Case.institution_id, Case.state, func.count())
-        .where(ctx.area.clause(Case.division_code), Case.state.in_(OPEN_CASE_STATES), Case.due_date.is_not(None), due)
-        .group_by(Case.division_code, Case.institution_id, Case.state)).all()
+    due = StatsFact.day2 < before if before else StatsFact.day2.between(*window)
+    rows = facts(ctx, "open", StatsFact.division_code, StatsFact.institution_id, StatsFact.k1, period=None,
+                 where=(StatsFact.day2 != NO_DAY, due))
+    return [(code, inst or None, state, n) for code, inst, state, n in rows]
 
 
 def overdue_by_clock(ctx: Context) -> dict:
@@ -329,40 +325,22 @@ def free_places(ctx: Context) -> dict:
 def referrals(ctx: Context) -> dict:
     """Referrals of the division's cases made in the period, and what became of them: accepted (answered yes,
     whether or not the case has since left), declined by reason, still waiting."""
-    answered_yes = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
-    rows = db.session.execute(
-        select(Referral.status, Referral.decline_reason_code, answered_yes.label("yes"), func.count())
-        .join(Case, Case.id == Referral.case_id)
-        .where(ctx.area.clause(Case.division_code), ctx.period.clause(Referral.referred_at))
-        .group_by(Referral.status, Referral.decline_reason_code, answered_yes)).all()
+    rows = [(status, code, yes == "1", n)
+            for status, code, yes, n in facts(ctx, "referral", StatsFact.k1, StatsFact.k2, StatsFact.k3)]
     made = sum(n for *_r, n in rows)
     accepted = sum(n for _s, _c, yes, n in rows if yes)
     declined = _zeroed(DeclineReason.values(), [(code, n) for status, code, _y, n in rows
-                                                if status == ReferralStatus.DECLINED])
-    pending = sum(n for status, _c, _y, n in rows if status == ReferralStatus.PENDING)
+                                                if status == ReferralStatus.DECLINED.value])
+    pending = sum(n for status, _c, _y, n in rows if status == ReferralStatus.PENDING.value)
     return {"made": made, "accepted": accepted, "declined": sum(declined.values()), "pending": pending,
             "declined_by_reason": declined}
 
 
 def _step_rows(ctx: Context):
-    """(clock, start day, end day, n): the steps finished in the period, from consecutive case_events rows.
-    Asked once per request (the medians and their counts both read it)."""
-    if "_step_rows" in ctx.cache:
-        return ctx.cache["_step_rows"]
-    order = (CaseEvent.at, CaseEvent.id)
-    steps = (select(CaseEvent.to_state.label("state"), CaseEvent.at.label("start_at"),
-                    func.lead(CaseEvent.at).over(partition_by=CaseEvent.case_id, order_by=order).label("end_at"),
-                    func.lead(CaseEvent.event).over(partition_by=CaseEvent.case_id, order_by=order).label("next"))
-             .join(Case, Case.id == CaseEvent.case_id).where(ctx.area.clause(Case.division_code)).subquery())
-    wanted = or_(*(and_(steps.c.state == str(state), steps.c.next.in_(sorted(events)))
-                   for state, events in STEP_ENDS.values()))
-    start, end = china_date(steps.c.start_at), china_date(steps.c.end_at)
-    rows = db.session.execute(
-        select(steps.c.state, steps.c.next, start, end, func.count())
-        .where(steps.c.end_at.is_not(None), wanted, ctx.period.clause(steps.c.end_at))
-        .group_by(steps.c.state, steps.c.next, start, end)).all()
-    clock_of = {(str(state), event): clock for clock, (state, events) in STEP_ENDS.items() for event in events}
-    ctx.cache["_step_rows"] = [(clock_of[(state, event)], _as_date(s), _as_date(e), n) for state, event, s, e, n in rows]
+    """(clock, working days, n): the steps finished in the period (rollup: consecutive case_events rows of a
+    case, referral/stats/rollup.py). Asked once per request (the medians and their counts both read it)."""
+    if "_step_rows" not in ctx.cache:
+        ctx.cache["_step_rows"] = facts(ctx, "step", StatsFact.k1, StatsFact.value)
     return ctx.cache["_step_rows"]
 
 
@@ -373,15 +351,15 @@ def _as_date(value) -> date:
 def median_working_days_by_step(ctx: Context) -> dict:
     """The median working days each step took (steps finished in the period); None where no step finished."""
     by_step: dict[str, list] = {clock: [] for clock in STEP_ENDS}
-    for clock, start, end, n in _step_rows(ctx):
-        by_step[clock].append((start, end, n))
-    return {clock: weighted_median(working_day_durations(rows)) for clock, rows in by_step.items()}
+    for clock, days, n in _step_rows(ctx):
+        by_step[clock].append((days, n))
+    return {clock: weighted_median(pairs) for clock, pairs in by_step.items()}
 
 
 def steps_counted(ctx: Context) -> dict:
     """How many finished steps each median rests on."""
     counts = dict.fromkeys(STEP_ENDS, 0)
-    for clock, _s, _e, n in _step_rows(ctx):
+    for clock, _days, n in _step_rows(ctx):
         counts[clock] += n
     return counts
 
@@ -389,13 +367,9 @@ def steps_counted(ctx: Context) -> dict:
 def service_rate(ctx: Context) -> dict:
     """登记康复对象接受规范服务率 (docs/domain.md#statistics): of the people whose application was registered (初核登记)
     in the period, the share whose service agreement has been signed (they reached ``in_service``), by today."""
-    registered = (select(CaseEvent.case_id).join(Case, Case.id == CaseEvent.case_id)
-                  .where(CaseEvent.event == "register", ctx.area.clause(Case.division_code),
-                         ctx.period.clause(CaseEvent.at)).distinct().subquery())
-    signed = select(CaseEvent.case_id).where(CaseEvent.event == "sign_agreement").distinct().subquery()
-    total, served = db.session.execute(
-        select(func.count(registered.c.case_id), func.count(signed.c.case_id))
-        .select_from(registered.outerjoin(signed, signed.c.case_id == registered.c.case_id))).one()
+    rows = facts(ctx, "event", StatsFact.k3, where=(StatsFact.k1 == "register", _first_in_period(ctx.period)))
+    total = sum(n for _signed, n in rows)
+    served = sum(n for signed, n in rows if signed == "1")
     return {"registered": int(total), "served": int(served), "rate": _rate(served, total)}
 
 
@@ -454,20 +428,17 @@ def by_group(ctx: Context) -> dict:
     """Per eligibility group: applied, registered, agreements signed and closed in the period; in service now."""
     keys = (*EligibilityGroup.values(), UNSPECIFIED)
     out = {key: {"applied": 0, "registered": 0, "served": 0, "closed": 0, "in_service": 0} for key in keys}
-    area = ctx.area.clause(Case.division_code)
+    group = StatsFact.k2
     queries = {
-        "applied": select(Case.eligibility_group, func.count()).where(area, ctx.period.clause(Case.applied_at)),
-        "closed": select(Case.eligibility_group, func.count()).where(area, Case.closed_at.is_not(None),
-                                                                    ctx.period.clause(Case.closed_at)),
-        "in_service": select(Case.eligibility_group, func.count()).where(area, Case.state == CaseState.IN_SERVICE),
+        "applied": facts(ctx, "case", group),
+        "closed": facts(ctx, "closed", group),
+        "in_service": facts(ctx, "case", group, period=False, where=(StatsFact.k1 == CaseState.IN_SERVICE.value,)),
     }
     for name, event in (("registered", "register"), ("served", "sign_agreement")):
-        queries[name] = (select(Case.eligibility_group, func.count(distinct(CaseEvent.case_id)))
-                         .join(CaseEvent, CaseEvent.case_id == Case.id)
-                         .where(area, CaseEvent.event == event, ctx.period.clause(CaseEvent.at)))
-    for name, stmt in queries.items():
-        for group, n in db.session.execute(stmt.group_by(Case.eligibility_group)):
-            out[_group(group)][name] += n
+        queries[name] = facts(ctx, "event", group, where=(StatsFact.k1 == event, _first_in_period(ctx.period)))
+    for name, rows in queries.items():
+        for key, n in rows:
+            out[_group(key)][name] += n
     return out
 
 
@@ -477,21 +448,13 @@ MONTH_FIGURES = ("applied", "registered", "referred", "closed")
 def by_month(ctx: Context) -> list[dict]:
     """Applications, registrations, referrals and closures per China month (every month of the period, or from
     the first to the last month with data)."""
-    area = ctx.area.clause(Case.division_code)
-    sources = {
-        "applied": (Case.applied_at, select().select_from(Case).where(area)),
-        "registered": (CaseEvent.at, select().select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-                       .where(area, CaseEvent.event == "register")),
-        "referred": (Referral.referred_at, select().select_from(Referral).join(Case, Case.id == Referral.case_id)
-                     .where(area)),
-        "closed": (Case.closed_at, select().select_from(Case).where(area, Case.closed_at.is_not(None))),
-    }
+    sources = {"applied": ("case", ()), "registered": ("event", (StatsFact.k1 == "register",)),
+               "referred": ("referral", ()), "closed": ("closed", ())}
     months: dict[str, dict] = {}
-    for name, (column, base) in sources.items():
-        month = china_month(column)
-        for m, n in db.session.execute(base.add_columns(month, func.count()).where(ctx.period.clause(column))
-                                       .group_by(month)):
-            months.setdefault(m, dict.fromkeys(MONTH_FIGURES, 0))[name] = n
+    for name, (kind, where) in sources.items():
+        for day, n in facts(ctx, kind, StatsFact.day, where=where):  # a month row's day is the 1st
+            row = months.setdefault(_as_date(day).strftime("%Y-%m"), dict.fromkeys(MONTH_FIGURES, 0))
+            row[name] += n
     first = ctx.period.start.strftime("%Y-%m") if ctx.period.start else min(months, default=None)
     last = ctx.period.end.strftime("%Y-%m") if ctx.period.end else max(months, default=None)
     out = []
@@ -522,36 +485,28 @@ def institutions(ctx: Context) -> list[dict]:
     if not rows:
         return []
     ids = [r.id for r in rows]
-    answered_yes = and_(Referral.responded_at.is_not(None), Referral.status != ReferralStatus.DECLINED)
+    # Referrals it received from any county (not only the area's): the institution's rows, by its id.
+    mine = StatsFact.institution_id.in_(ids)
     received = {}
-    for inst, status, yes, n in db.session.execute(
-            select(Referral.institution_id, Referral.status, answered_yes, func.count())
-            .where(Referral.institution_id.in_(ids), ctx.period.clause(Referral.referred_at))
-            .group_by(Referral.institution_id, Referral.status, answered_yes)):
+    for inst, status, yes, n in facts(ctx, "referral", StatsFact.institution_id, StatsFact.k1, StatsFact.k3,
+                                      where=(mine,), area=False):
         r = received.setdefault(inst, {"received": 0, "accepted": 0, "declined": 0, "pending": 0})
         r["received"] += n
-        r["accepted"] += n if yes else 0
-        r["declined"] += n if status == ReferralStatus.DECLINED else 0
-        r["pending"] += n if status == ReferralStatus.PENDING else 0
+        r["accepted"] += n if yes == "1" else 0
+        r["declined"] += n if status == ReferralStatus.DECLINED.value else 0
+        r["pending"] += n if status == ReferralStatus.PENDING.value else 0
     answers: dict[int, list] = {}
-    start, end = china_date(Referral.referred_at), china_date(Referral.responded_at)
-    for inst, s, e, n in db.session.execute(
-            select(Referral.institution_id, start, end, func.count())
-            .where(Referral.institution_id.in_(ids), Referral.responded_at.is_not(None),
-                   ctx.period.clause(Referral.referred_at))
-            .group_by(Referral.institution_id, start, end)):
-        answers.setdefault(inst, []).append((_as_date(s), _as_date(e), n))
-    serving = dict(db.session.execute(select(Case.institution_id, func.count()).where(
-        Case.institution_id.in_(ids), Case.state == CaseState.IN_SERVICE).group_by(Case.institution_id)).all())
-    overdue = dict(db.session.execute(select(Case.institution_id, func.count()).where(
-        Case.institution_id.in_(ids), Case.state.in_(OPEN_CASE_STATES), Case.due_date < ctx.today)
-        .group_by(Case.institution_id)).all())
+    for inst, days, n in facts(ctx, "answer", StatsFact.institution_id, StatsFact.value, where=(mine,), area=False):
+        answers.setdefault(inst, []).append((days, n))
+    serving = dict(facts(ctx, "open", StatsFact.institution_id, period=None, area=False,
+                         where=(mine, StatsFact.k1 == CaseState.IN_SERVICE.value)))
+    overdue = dict(facts(ctx, "open", StatsFact.institution_id, period=None, area=False,
+                         where=(mine, StatsFact.day2 != NO_DAY, StatsFact.day2 < ctx.today)))
     out = []
     for r in rows:
         figures = received.get(r.id, {"received": 0, "accepted": 0, "declined": 0, "pending": 0})
         out.append({"id": r.id, "name": r.name, "state": str(r.state), "division": r.division_code,
-                    **figures, "median_working_days_to_answer": weighted_median(
-                        working_day_durations(answers.get(r.id, []))),
+                    **figures, "median_working_days_to_answer": weighted_median(answers.get(r.id, [])),
                     "in_service": serving.get(r.id, 0), "overdue": overdue.get(r.id, 0),
                     "capacity": r.capacity, "free_places": r.free_places if r.state == ApprovalState.LISTED else 0})
     return out
@@ -573,13 +528,11 @@ def children(ctx: Context) -> list[dict]:
         key = func.substr(column, 1, n)
         return {k: v for k, v in db.session.execute(stmt.add_columns(key, func.count()).group_by(key))}
 
-    area = ctx.area.clause(Case.division_code)
-    open_cases = grouped(Case.division_code, select().select_from(Case).where(area, Case.state.in_(OPEN_CASE_STATES)))
+    child = func.substr(StatsFact.division_code, 1, n)
+    open_cases = dict(facts(ctx, "open", child, period=None))
     cutoff = overdue_cutoff(ctx.today, ctx.grace)
-    overdue = grouped(Case.division_code, select().select_from(Case).where(
-        area, Case.state.in_(OPEN_CASE_STATES), Case.due_date < cutoff))
-    made = grouped(Case.division_code, select().select_from(Referral).join(Case, Case.id == Referral.case_id)
-                   .where(area, ctx.period.clause(Referral.referred_at)))
+    overdue = dict(facts(ctx, "open", child, period=None, where=(StatsFact.day2 != NO_DAY, StatsFact.day2 < cutoff)))
+    made = dict(facts(ctx, "referral", child))
     listed = grouped(Institution.division_code, select().select_from(Institution).where(
         ctx.area.clause(Institution.division_code), Institution.state == ApprovalState.LISTED))
     key = func.substr(Institution.division_code, 1, n)
