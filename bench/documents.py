@@ -23,8 +23,9 @@ counted during the downloads.
 
 ``export`` (issue 14.4): batch exports of the application over fresh cases (their data changed first, so
 every document is issued anew), run by ``flask tasks work --workers N`` consumers in their own processes on
-a Redis queue, for N = 1 and 2 and 1 or one-per-core render processes per job; documents per second from
-the commit that queues the jobs to the last one done. ``--postgres URL`` runs both on PostgreSQL: the
+a Redis queue: one consumer with 1 or 2 worker threads, two consumers (as two machines would run), each with
+1 or one-per-core render processes per job; documents per second from the commit that queues the jobs to
+the last one done. ``--postgres URL`` runs both on PostgreSQL: the
 database named in the URL is dropped and made anew (give it one of its own); the default is a SQLite file."""
 
 from __future__ import annotations
@@ -298,24 +299,28 @@ def export_bench(url: str, args) -> None:
     cores = default_workers()
     print(f"\n## Batch exports through the queue (issue 14.4): {args.export_cases} documents a round in "
           f"{args.exports} jobs, Redis {args.queue}, {cores} cores\n")
-    print("| queue workers | render processes per job | seconds | documents per second |\n|---|---|---|---|")
+    print("| consumer processes | worker threads each | render processes per job | seconds | documents per second |\n"
+          "|---|---|---|---|---|")
     with app.app_context():
         actor = officer()
         case_ids = [c.id for c in new_cases(args.export_cases, 800)]
         chunks = [case_ids[i::args.exports] for i in range(args.exports)]
-        for round_no, (workers, per_job) in enumerate(((1, 1), (2, 1), (1, cores), (2, cores)), start=1):
+        rounds = ((1, 1, 1), (1, 2, 1), (2, 1, 1), (1, 1, cores), (1, 2, cores))
+        for round_no, (processes, workers, per_job) in enumerate(rounds, start=1):
             # Every document of the round is new: the cases' data changed since the last round.
             for case in db.session.scalars(db.select(Case).where(Case.id.in_(case_ids))):
                 case.needs = f"服药训练和社交技能训练（第 {round_no} 轮）"
             db.session.commit()
-            consumer = subprocess.Popen(
+            # Two consumer processes stand for two machines (or two systemd units) of one core each.
+            consumers = [subprocess.Popen(
                 [sys.executable, "-m", "flask", "tasks", "work", "--workers", str(workers), "--no-periodic"],
                 cwd=root, env={**env, "REFERRAL_DOCUMENT_EXPORT_WORKERS": str(per_job)},
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(processes)]
             try:
-                time.sleep(4)  # the consumer imports the app and the tasks
-                if consumer.poll() is not None:
-                    raise SystemExit(f"the consumer stopped: {consumer.stderr.read().decode()[-2000:]}")
+                time.sleep(5)  # the consumers import the app and the tasks
+                for consumer in consumers:
+                    if consumer.poll() is not None:
+                        raise SystemExit(f"a consumer stopped: {consumer.stderr.read().decode()[-2000:]}")
                 ids = [exports.request_export(actor=actor, code="application", case_ids=chunk, filters={},
                                               base_url=BASE_URL).id for chunk in chunks]
                 start = time.perf_counter()
@@ -332,10 +337,11 @@ def export_bench(url: str, args) -> None:
                 failed = [s for s in states if s != ExportState.DONE]
                 if failed:
                     raise SystemExit(f"exports not done: {states}")
-                print(f"| {workers} | {per_job} | {elapsed:.1f} | {args.export_cases / elapsed:.1f} |")
+                print(f"| {processes} | {workers} | {per_job} | {elapsed:.1f} | {args.export_cases / elapsed:.1f} |")
             finally:
-                consumer.terminate()
-                consumer.wait(timeout=60)
+                for consumer in consumers:
+                    consumer.terminate()
+                    consumer.wait(timeout=60)
 
 
 if __name__ == "__main__":
