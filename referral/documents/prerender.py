@@ -10,7 +10,7 @@ version number, issue day and site address — issues exactly those bytes as tha
 name, with the usual ``document.issue`` entry (``services.prepare``/``store``). Any other download renders
 as before; a render that turns out useless is replaced by the next one or dropped at night.
 
-Work is capped: services call :func:`data_changed` (one task per subject per transaction, a short delay so
+Work is capped: services send ``referral.changes.data_changed`` (one task per subject per transaction, a short delay so
 that a burst of edits coalesces); the task builds each document's snapshot — cheap — and renders only the
 ones that differ from both the latest issued version and what is already rendered ahead, so an event that
 does not change a document costs it no render. Services flush; the task commits."""
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from referral.calendar import today_in_china
 from referral.cases.models import FollowUp
+from referral.changes import data_changed as data_changed_signal
 from referral.documents import services
 from referral.documents.catalog import documents_for, render_document
 from referral.documents.models import RenderedDocument
@@ -39,9 +40,15 @@ log = logging.getLogger(__name__)
 _PENDING = "referral.documents.prerender"  # session.info: the subjects already asked for in this transaction
 
 
+@data_changed_signal.connect
+def _on_data_changed(subject_type: str, *, subject_id: int, **_) -> None:
+    data_changed(subject_type, subject_id)
+
+
 def data_changed(subject_type: str, subject_id: int) -> None:
-    """The hook: the data behind the documents of ``subject_type`` ``subject_id`` (case, institution,
-    talent) changed in the current transaction. Once it commits, their documents are rendered ahead.
+    """The hook (``referral.changes.changed``, sent by the cases and registries services): the data behind the
+    documents of ``subject_type`` ``subject_id`` (case, institution, talent) changed in the current transaction.
+    Once it commits, their documents are rendered ahead.
 
     Off when ``DOCUMENT_PRERENDER`` is false (the tests' default: most tests never download a document), and
     when there is no site address to print in the QR code (no ``PUBLIC_URL``, no request: the download
