@@ -162,6 +162,7 @@ def import_all_tasks() -> None:
     from referral.audit import tasks as _audit  # noqa: F401
     from referral.demand import tasks as _demand  # noqa: F401
     from referral.documents import exports as _exports  # noqa: F401
+    from referral.documents import prerender as _prerender  # noqa: F401
     from referral.notifications import tasks as _notifications  # noqa: F401
 
 

@@ -47,6 +47,7 @@ from referral.cases.policies import (
     case_party,
 )
 from referral.cases.queries import assessor_choices, latest_recommended_items
+from referral.changes import changed as data_changed
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
@@ -180,6 +181,7 @@ def submit_application(*, actor, data: dict) -> Case:
     record("case.apply", "case", case.id, actor=actor, division_code=case.division_code, channel=channel.value,
            minor=minor, duplicate_of=duplicate, person_fields=recorded)
     db.session.flush()
+    data_changed("case", case.id)  # documents rendered ahead once committed (docs/domain.md#rendered-ahead)
     return case
 
 
@@ -216,6 +218,7 @@ def advance_case(case: Case, *, actor, event: str, applicant: bool = False, **da
            before={"state": str(fired.source)}, after={"state": str(fired.dest)}, **summary)
     db.session.flush()
     notifications.case_event(case, event, history.id)  # the party that acts next is told (docs/domain.md#notifications)
+    data_changed("case", case.id)  # documents rendered ahead once committed (docs/domain.md#rendered-ahead)
     return case
 
 
@@ -623,6 +626,7 @@ def update_person(case: Case, *, actor, data: dict) -> list[str]:
     if changed:
         record("case.update_person", "case", case.id, actor=actor, division_code=case.division_code,
                fields=sorted(changed))
+        data_changed("case", case.id)  # docs/domain.md#rendered-ahead
     db.session.flush()
     return changed
 

@@ -152,7 +152,8 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
 
     root = export_root()
     path = root / _file_name(export)
-    pending = [p for _, p in planned if isinstance(p, services.Pending)]
+    # What the queue rendered ahead is not rendered again (docs/domain.md#rendered-ahead).
+    pending = [p for _, p in planned if isinstance(p, services.Pending) and p.rendered is None]
     rendered = pdf.render_many((render_html(p.context) for p in pending), workers=workers)
     last_commit = time.monotonic()
     done = export.total - len(planned)  # skipped cases count as handled
@@ -160,7 +161,8 @@ def _build_zip(export: DocumentExport, *, workers: int | None) -> None:
     with open_private(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as archive:
         for index, prepared in planned:
             if isinstance(prepared, services.Pending):
-                document = services.store(prepared, next(rendered), actor=actor)
+                data = prepared.rendered.content if prepared.rendered is not None else next(rendered)
+                document = services.store(prepared, data, actor=actor)
                 status = _("新签发")
             else:
                 document = prepared

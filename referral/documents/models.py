@@ -8,9 +8,9 @@ every document ever issued, and downloading an issued document returns exactly w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from referral.extensions import db
@@ -59,6 +59,40 @@ class IssuedDocument(db.Model):
     @property
     def printed_code(self) -> str:
         return printed(self.verification_code)
+
+
+class RenderedDocument(db.Model):
+    """A document rendered ahead by the queue when its data changed, not issued yet (docs/domain.md#rendered-ahead).
+
+    At most one row per document (code, subject, part): the next version as it would be issued today, with
+    the number and verification code printed in it reserved here. The first download that finds it current
+    (same snapshot, template, next version number, day and site address) issues exactly these bytes as that
+    version, in the person's name, and deletes the row; anything else renders as before. A cache, not
+    evidence: rows are replaced and deleted, nobody has seen them, the verification page does not know
+    their codes."""
+
+    __tablename__ = "document_renders"
+    __table_args__ = (UniqueConstraint("code", "subject_type", "subject_id", "part_id", name="uq_document_renders_target"),
+                      Index("ix_document_renders_issued_on", "issued_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), nullable=False)
+    subject_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    subject_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    part_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # What the issued version will be: the number and code are printed in ``content``.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    number: Mapped[str] = mapped_column(String(64), nullable=False)
+    verification_code: Mapped[str] = mapped_column(String(16), nullable=False)
+    # The day printed as the issue date (China time): a render of another day is not used.
+    issued_on: Mapped[date] = mapped_column(Date, nullable=False)
+    base_url: Mapped[str] = mapped_column(String(255), nullable=False)  # where its QR code points
+    template_version: Mapped[str] = mapped_column(String(16), nullable=False)
+    snapshot_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class DocumentExport(TimestampMixin, db.Model):

@@ -144,6 +144,13 @@ class _Resources:
 
 _lock = threading.Lock()
 _cached: _Resources | None = None
+_renders = 0  # WeasyPrint renders in this process (render_count)
+
+
+def render_count() -> int:
+    """How many documents WeasyPrint has rendered in this process (a pool's workers count in their own).
+    The tests of rendering ahead read it to show that a download rendered nothing (docs/domain.md#rendered-ahead)."""
+    return _renders
 
 
 def font_face_css() -> str:
@@ -182,7 +189,9 @@ def render_pdf(html: str) -> bytes:
 
     Two renders of the same HTML are not byte-identical: store the bytes that are issued and their hash,
     never regenerate them. Raises :class:`DocumentError` on any failure."""
+    global _renders
     with _lock:
+        _renders += 1
         try:
             res = _resources()
             document = HTML(string=html, base_url=BASE_URL, url_fetcher=res.fetcher, media_type="print")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import segno
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from referral.audit.services import record
@@ -31,7 +31,7 @@ from referral.cases.models import Agreement, Assessment, Case, FollowUp
 from referral.documents import policies
 from referral.documents.catalog import DOCUMENTS, DocumentType, render_document, template_version
 from referral.documents.context import HEAD_KEYS
-from referral.documents.models import IssuedDocument, printed
+from referral.documents.models import IssuedDocument, RenderedDocument, printed
 from referral.errors import Conflict, NotPermitted, ValidationFailed
 from referral.extensions import db
 from referral.registries.models import Institution, Talent
@@ -154,7 +154,8 @@ def fingerprint(context: dict) -> str:
 @dataclass
 class Pending:
     """A document about to be issued: its snapshot is final, its PDF not rendered yet (the batch export
-    renders many in parallel between :func:`prepare` and :func:`store`)."""
+    renders many in parallel between :func:`prepare` and :func:`store`) — or already rendered ahead by the
+    queue (``rendered``, whose ``content`` is loaded when it is stored; docs/domain.md#rendered-ahead)."""
 
     target: Target
     context: dict
@@ -162,6 +163,7 @@ class Pending:
     code: str
     snapshot_sha256: str
     template_version: str
+    rendered: RenderedDocument | None = None
 
 
 def latest_issued(target: Target) -> IssuedDocument | None:
@@ -173,23 +175,56 @@ def latest_issued(target: Target) -> IssuedDocument | None:
         .order_by(IssuedDocument.version.desc()).limit(1))
 
 
-def prepare(target: Target, *, actor, base_url: str, reissue: bool = False) -> IssuedDocument | Pending:
-    """The issued document if it is still current (recorded as a download), else the snapshot of a new
-    version to render and :func:`store`. Raises NotPermitted for anyone who may not see its data."""
-    ensure_may_issue(actor, target)
+def next_version(target: Target, *, base_url: str, issued_on=None) -> tuple[Pending, IssuedDocument | None]:
+    """The snapshot of the document as a new version issued on ``issued_on`` (today) would print it, with a
+    fresh verification code; and the latest issued version. Checks nobody's rights: the caller does
+    (:func:`prepare`), or nobody sees the result until then (the rendering ahead of ``prerender.py``)."""
     code = new_verification_code()
     url = verification_url(base_url, code)
-    context = target.document.build(target.source, issued_on=today_in_china(), verification_code=printed(code))
+    context = target.document.build(target.source, issued_on=issued_on or today_in_china(),
+                                    verification_code=printed(code))
     snapshot = fingerprint(context)
-    version_of_template = template_version(target.document.code)
     latest = latest_issued(target)
-    if (latest is not None and not reissue and latest.snapshot_sha256 == snapshot
-            and latest.template_version == version_of_template):
-        _record("document.download", latest, actor)
-        return latest
     version = (latest.version if latest is not None else 0) + 1
     context.update(number=f"{context['number']}-{version}", verification_url=url, qr_svg=qr_svg(url))
-    return Pending(target, context, version, code, snapshot, version_of_template)
+    return Pending(target, context, version, code, snapshot, template_version(target.document.code)), latest
+
+
+def is_current(document: IssuedDocument | None, pending: Pending) -> bool:
+    """Whether ``document`` prints what ``pending`` would (same snapshot, same template)."""
+    return (document is not None and document.snapshot_sha256 == pending.snapshot_sha256
+            and document.template_version == pending.template_version)
+
+
+def rendered_ahead(pending: Pending, *, base_url: str) -> RenderedDocument | None:
+    """The render the queue made of exactly this next version (docs/domain.md#rendered-ahead): same snapshot and
+    template, same version number, same issue day and site address — so its bytes are what rendering now
+    would print, save the verification code, which it reserved."""
+    target = pending.target
+    return db.session.scalar(select(RenderedDocument).where(
+        RenderedDocument.code == target.document.code, RenderedDocument.subject_type == target.subject_type,
+        RenderedDocument.subject_id == target.subject.id, RenderedDocument.part_id == target.part_id,
+        RenderedDocument.version == pending.version, RenderedDocument.snapshot_sha256 == pending.snapshot_sha256,
+        RenderedDocument.template_version == pending.template_version,
+        RenderedDocument.issued_on == today_in_china(), RenderedDocument.base_url == base_url))
+
+
+def prepare(target: Target, *, actor, base_url: str, reissue: bool = False) -> IssuedDocument | Pending:
+    """The issued document if it is still current (recorded as a download), else the snapshot of a new
+    version to render and :func:`store` — already rendered (``rendered``) when the queue rendered it ahead.
+    Raises NotPermitted for anyone who may not see its data."""
+    ensure_may_issue(actor, target)
+    pending, latest = next_version(target, base_url=base_url)
+    if not reissue and is_current(latest, pending):
+        _record("document.download", latest, actor)
+        return latest
+    ahead = rendered_ahead(pending, base_url=base_url)
+    if ahead is not None:
+        pending.code, pending.rendered = ahead.verification_code, ahead
+        url = verification_url(base_url, ahead.verification_code)
+        pending.context.update(number=ahead.number, verification_code=printed(ahead.verification_code),
+                               verification_url=url, qr_svg=qr_svg(url))
+    return pending
 
 
 def store(pending: Pending, pdf: bytes, *, actor) -> IssuedDocument:
@@ -208,7 +243,13 @@ def store(pending: Pending, pdf: bytes, *, actor) -> IssuedDocument:
             db.session.flush()
     except IntegrityError as exc:  # the same version issued by someone else a moment ago
         raise Conflict(_("该文书刚刚由他人签发，请重试。")) from exc
-    _record("document.issue", document, actor)
+    # Whatever was rendered ahead of this document is used or out of date now (docs/domain.md#rendered-ahead).
+    db.session.execute(delete(RenderedDocument).where(
+        RenderedDocument.code == document.code, RenderedDocument.subject_type == document.subject_type,
+        RenderedDocument.subject_id == document.subject_id, RenderedDocument.part_id == document.part_id))
+    # The issue is the person's, as always; the audit entry says when its bytes were rendered ahead.
+    _record("document.issue", document, actor,
+            **({"rendered_ahead": True} if pending.rendered is not None else {}))
     return document
 
 
@@ -217,7 +258,8 @@ def issue(target: Target, *, actor, base_url: str, reissue: bool = False) -> Iss
     prepared = prepare(target, actor=actor, base_url=base_url, reissue=reissue)
     if isinstance(prepared, IssuedDocument):
         return prepared
-    return store(prepared, render_document(prepared.context), actor=actor)
+    pdf = prepared.rendered.content if prepared.rendered is not None else render_document(prepared.context)
+    return store(prepared, pdf, actor=actor)
 
 
 def download(document: IssuedDocument, *, actor) -> bytes:
@@ -229,9 +271,9 @@ def download(document: IssuedDocument, *, actor) -> bytes:
     return document.content
 
 
-def _record(action: str, document: IssuedDocument, actor) -> None:
+def _record(action: str, document: IssuedDocument, actor, **extra) -> None:
     record(action, document.subject_type, document.subject_id, actor=actor, division_code=document.division_code,
-           document=document.code, number=document.number, version=document.version)
+           document=document.code, number=document.number, version=document.version, **extra)
 
 
 # --- public verification ------------------------------------------------------------------------------------

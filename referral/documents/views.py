@@ -16,6 +16,7 @@ from referral.cases.api import STAGES
 from referral.cases.models import Case, CaseState
 from referral.cases.queries import cases_visible_to
 from referral.documents import bp, exports, services
+from referral.documents import prerender as _prerender  # noqa: F401  subscribes to referral.changes.data_changed
 from referral.documents.catalog import DOCUMENTS
 from referral.documents.models import DocumentExport, IssuedDocument
 from referral.documents.queries import SUBJECT_PATHS, subject_or_404

@@ -15,6 +15,7 @@ from referral.auth.models import User
 from referral.auth.permissions import Role
 from referral.auth.services import create_user
 from referral.calendar import add_working_days, deadlines_for, today_in_china
+from referral.changes import changed as data_changed
 from referral.divisions.models import Division, DivisionLevel
 from referral.errors import Conflict, NotPermitted, ValidationFailed, refusal_error
 from referral.extensions import db
@@ -217,6 +218,7 @@ def update_institution(inst: Institution, *, actor, data: dict) -> ChangeRequest
                before={k: v for k, v in before.items() if after[k] != v},
                after={k: v for k, v in after.items() if before[k] != v})
         db.session.flush()
+        data_changed("institution", inst.id)  # docs/domain.md#rendered-ahead
     return change
 
 
@@ -269,6 +271,7 @@ def decide_change(change: ChangeRequest, *, actor, action: str, reason: str = ""
         if inst.division_code != before_division:
             record("institution.move", "institution", inst.id, actor=actor, division_code=before_division,
                    to=inst.division_code)
+        data_changed("institution", inst.id)  # docs/domain.md#rendered-ahead
     record(f"change_request.{action.split('_')[0]}", "institution", inst.id, actor=actor,
            division_code=inst.division_code, change_request=change.id, reason=reason)
     db.session.flush()
@@ -360,6 +363,7 @@ def update_talent(talent: Talent, *, actor, data: dict) -> Talent:
     record("talent.update", "talent", talent.id, actor=actor, division_code=talent.division_code, before=before,
            after=_snapshot(talent))
     db.session.flush()
+    data_changed("talent", talent.id)  # docs/domain.md#rendered-ahead
     return talent
 
 
@@ -456,6 +460,7 @@ def advance_entry(entry, *, actor, event: str, reason: str = "", comment: str = 
            reason_code=reason_code)
     db.session.flush()
     notifications.entry_event(entry, kind, event, decision.id)  # the owner hears of the decision
+    data_changed(kind, entry.id)  # the pledges print the acceptance and state (docs/domain.md#rendered-ahead)
     return entry
 
 
