@@ -6,7 +6,7 @@ cases (referral/stats/rollup.py: rebuild, the same function that keeps it right 
 this takes minutes); `flask stats rebuild` does it again at any time.
 
 Revision ID: h2b2b2b2b2b2
-Revises: g5a5b5c5d5e5
+Revises: h1a1a1a1a1a1
 Create Date: 2026-12-05 09:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'h2b2b2b2b2b2'
-down_revision = 'g5a5b5c5d5e5'
+down_revision = 'h1a1a1a1a1a1'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ verification code reserved and printed in its bytes. The first download that fin
 bytes and deletes the row (docs/domain.md#rendered-ahead). A cache, not evidence: no append-only triggers.
 
 Revision ID: h3c3c3c3c3c3
-Revises: g5a5b5c5d5e5
+Revises: h2b2b2b2b2b2
 Create Date: 2026-12-05 09:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'h3c3c3c3c3c3'
-down_revision = 'g5a5b5c5d5e5'
+down_revision = 'h2b2b2b2b2b2'
 branch_labels = None
 depends_on = None
 
