@@ -654,9 +654,23 @@ def fresh(app, timings: dict) -> None:
         seed_cases(app)
 
 
+def rebuild_stats(app) -> None:
+    """The clones were written by SQL, past the summary table's upkeep (referral/stats/rollup.py): recount it, as
+    `flask stats rebuild` does after any bulk load (docs/domain.md#statistics)."""
+    from referral.extensions import db
+    from referral.stats.rollup import rebuild
+
+    with app.app_context():
+        n = rebuild(db.session.connection())
+        db.session.commit()
+    print(f"[generate]   stats_facts recounted from {n} cases", flush=True)
+
+
 def grow(app, target: int, timings: dict) -> None:
     with phase(f"multiply to {target}", timings):
         multiply(app, target)
+    with phase("stats rebuild", timings):
+        rebuild_stats(app)
     with phase("ANALYZE", timings):
         analyze(app)
     sample_check(app)
