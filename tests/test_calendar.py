@@ -216,3 +216,18 @@ def test_today_in_china_is_utc_plus_8():
         assert moment.utcoffset() == CHINA_TZ.utcoffset(moment), day
     before = datetime.now(shanghai).date()
     assert today_in_china() in {before, datetime.now(shanghai).date()}
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (date(2023, 12, 29), date(2026, 12, 3)), (date(2026, 12, 3), date(2023, 12, 29)),  # across years both ways
+    (date(2026, 9, 30), date(2026, 10, 9)), (date(2026, 10, 9), date(2026, 9, 30)),  # National Day and its 调休
+    (date(1999, 12, 30), date(2000, 1, 4)), (date(2030, 12, 31), date(2031, 1, 2)),  # the sums' origin; weekdays
+    (date(2024, 2, 29), date(2024, 2, 29)),
+])
+def test_working_days_between_counts_as_day_by_day(start, end):
+    # The count is by yearly prefix sums (docs/architecture.md#speed): it must equal counting each day.
+    if end >= start:
+        expected = sum(is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+    else:
+        expected = -sum(is_working_day(end + timedelta(days=i)) for i in range((start - end).days))
+    assert working_days_between(start, end) == expected

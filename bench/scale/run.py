@@ -334,6 +334,42 @@ def first_download_ms(base: str, case_id: int, creds: dict) -> float:
     return took
 
 
+# --- py-spy (--profile) ----------------------------------------------------------------------------------------------
+
+def start_profile(app: App, directory: str | None, target: Target, seconds: float):
+    """py-spy samples both workers while wrk measures ``target`` (collapsed stacks, one file per target): where a
+    request's time goes under load, Python and the C calls beneath it (--native is not needed for that)."""
+    if not directory:
+        return None
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-")[:60]
+    out = str(Path(directory) / f"{name}.txt")
+    return subprocess.Popen([str(BIN / "py-spy"), "record", "--subprocesses", "-p", str(app.gunicorn.pid), "-f", "raw",
+                             "-r", "250", "-d", str(max(1, round(seconds))), "-o", out, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarise_profile(path: str, top: int = 25) -> str:
+    """The functions that hold the most samples, inclusive (a function counted once per stack), with the file: the
+    first place to look."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        if any("wait" in f and ("select" in f or "accept" in f) for f in frames[-2:]):
+            continue  # an idle worker waiting for a connection
+        total += n
+        for frame in {f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0] for f in frames if " (" in f}:
+            inclusive[frame] = inclusive.get(frame, 0) + n
+    rows = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
+    return f"[profile] {path}: {total} busy samples\n" + "\n".join(
+        f"[profile]   {100 * n / max(total, 1):5.1f}%  {name}" for name, n in rows)
+
+
 # --- locust -----------------------------------------------------------------------------------------------------------
 
 def mixed(base: str, tlist: list[Target], creds: dict, seconds: int, users: int, wait: tuple[float, float]) -> dict:
@@ -362,7 +398,8 @@ def mixed(base: str, tlist: list[Target], creds: dict, seconds: int, users: int,
 # --- the run ------------------------------------------------------------------------------------------------------------
 
 def run(*, seconds: float = 10, warmup: float = 2, mixed_seconds: int = 300, mixed_users: int = 100,
-        mixed_wait: tuple[float, float] = (2.0, 8.0), task_worker: bool = True, only: str | None = None) -> dict:
+        mixed_wait: tuple[float, float] = (2.0, 8.0), task_worker: bool = True, only: str | None = None,
+        profile: str | None = None) -> dict:
     subprocess.run(["redis-cli", "-u", env.redis_url(), "FLUSHDB"], check=False, capture_output=True)
     ids = pick_ids()
     report: dict = {"ids": ids, "results": [], "trivial": [], "seconds": seconds}
@@ -386,7 +423,11 @@ def run(*, seconds: float = 10, warmup: float = 2, mixed_seconds: int = 300, mix
         for t in tlist:
             drain(base, trivial.path)
             wrk(base, t, creds, warmup)
+            spy = start_profile(app, profile, t, seconds)
             result = wrk(base, t, creds, seconds)
+            if spy:
+                spy.wait(timeout=seconds + 60)
+                print(summarise_profile(spy.args[spy.args.index("-o") + 1]), flush=True)
             drain(base, trivial.path)
             wrk(base, trivial, creds, warmup)
             after = wrk(base, trivial, creds, seconds)
@@ -460,13 +501,14 @@ def add_run_arguments(parser) -> None:
                         help="think time of a simulated user between requests, seconds (default 2 8)")
     parser.add_argument("--no-mixed", action="store_true", help="skip the mixed load")
     parser.add_argument("--no-task-worker", action="store_true", help="do not start `flask tasks work`")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy both workers during each target; stacks into DIR")
     parser.add_argument("--only", help="measure only the targets whose name matches this regular expression")
 
 
 def run_kwargs(args) -> dict:
     return {"seconds": args.seconds, "warmup": args.warmup, "mixed_seconds": 0 if args.no_mixed else args.mixed_seconds,
             "mixed_users": args.mixed_users, "mixed_wait": tuple(args.mixed_wait),
-            "task_worker": not args.no_task_worker, "only": args.only}
+            "task_worker": not args.no_task_worker, "only": args.only, "profile": args.profile}
 
 
 if __name__ == "__main__":
