@@ -170,10 +170,11 @@ class CaseSearch:
         return _light(select(Case).where(or_(*self.scopes) if self.scopes else false(), *self.filters)
                       .order_by(*self.order))
 
-    def _branches(self, columns, limit: int):
-        # SQLite accepts no LIMIT inside a UNION's members: each branch is its own subquery.
-        subs = [select(*columns).where(scope, *self.filters).order_by(*self.order).limit(limit).subquery()
-                for scope in self.scopes]
+    def _branches(self, columns, limit: int, *, ordered: bool = True):
+        # SQLite accepts no LIMIT inside a UNION's members: each branch is its own subquery. A count needs no
+        # order: each branch stops after ``limit`` entries of whichever index answers its scope.
+        subs = [select(*columns).where(scope, *self.filters).order_by(*(self.order if ordered else ()))
+                .limit(limit).subquery() for scope in self.scopes]
         return [select(*(sub.c[c.key] for c in columns)) for sub in subs]
 
     def count(self, cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -181,7 +182,7 @@ class CaseSearch:
 
         if not self.scopes:
             return 0, True
-        ids = union(*self._branches((Case.id,), cap + 1)).subquery()
+        ids = union(*self._branches((Case.id,), cap + 1, ordered=False)).subquery()
         n = db.session.scalar(select(func.count()).select_from(ids))
         return min(n, cap), n <= cap
 

@@ -76,7 +76,12 @@ def template_version(code: str) -> str:
     package. Computed, not bumped by hand, so an issued document always names the exact template that
     made it."""
     env = current_app.jinja_env
+    cached = _VERSIONS.get((id(env), id(env.loader), code))
+    if cached is not None and all(uptodate() for uptodate in cached[1]):
+        return cached[0]
     digest = hashlib.sha256()
+    stylesheet_mtime = _mtime(STYLESHEET)
+    checks = [lambda: _mtime(STYLESHEET) == stylesheet_mtime]
     seen: set[str] = set()
     todo = [f"pdf/{code}.html"]
     while todo:
@@ -84,9 +89,25 @@ def template_version(code: str) -> str:
         if name in seen:
             continue
         seen.add(name)
-        source, _, _ = env.loader.get_source(env, name)
+        source, _, uptodate = env.loader.get_source(env, name)
+        if uptodate is not None:
+            checks.append(uptodate)
         digest.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
         todo.extend(sorted(n for n in meta.find_referenced_templates(env.parse(source)) if n))
     digest.update(STYLESHEET.read_bytes())
     digest.update(package_version("pylopdf-fonts-zh-cn").encode())
-    return digest.hexdigest()[:12]
+    version = digest.hexdigest()[:12]
+    _VERSIONS[(id(env), id(env.loader), code)] = (version, checks)
+    return version
+
+
+# Parsing a document's templates on every download cost ~40 ms (docs/architecture.md#speed): the version is kept
+# per process until a template or the stylesheet changes on disk (the loader's own up-to-date checks).
+_VERSIONS: dict[tuple[int, int, str], tuple[str, list[Callable[[], bool]]]] = {}
+
+
+def _mtime(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

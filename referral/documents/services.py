@@ -143,6 +143,29 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_inline(scale=2, border=0, omitsize=True)
 
 
+class LazyQR:
+    """The QR code of a verification address, drawn only when a PDF is rendered: a download that finds the issued
+    version current never needs it (~20 ms of segno per download; docs/architecture.md#speed)."""
+
+    def __init__(self, url: str):
+        self.url, self._svg = url, None
+
+    def __str__(self) -> str:
+        if self._svg is None:
+            self._svg = qr_svg(self.url)
+        return self._svg
+
+    __html__ = __str__
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    __hash__ = None
+
+
 def fingerprint(context: dict) -> str:
     """SHA-256 of the snapshot without its head: two snapshots with the same fingerprint print the same."""
     body = {k: v for k, v in context.items() if k not in HEAD_KEYS}
@@ -186,7 +209,7 @@ def next_version(target: Target, *, base_url: str, issued_on=None) -> tuple[Pend
     snapshot = fingerprint(context)
     latest = latest_issued(target)
     version = (latest.version if latest is not None else 0) + 1
-    context.update(number=f"{context['number']}-{version}", verification_url=url, qr_svg=qr_svg(url))
+    context.update(number=f"{context['number']}-{version}", verification_url=url, qr_svg=LazyQR(url))
     return Pending(target, context, version, code, snapshot, template_version(target.document.code)), latest
 
 
@@ -223,7 +246,7 @@ def prepare(target: Target, *, actor, base_url: str, reissue: bool = False) -> I
         pending.code, pending.rendered = ahead.verification_code, ahead
         url = verification_url(base_url, ahead.verification_code)
         pending.context.update(number=ahead.number, verification_code=printed(ahead.verification_code),
-                               verification_url=url, qr_svg=qr_svg(url))
+                               verification_url=url, qr_svg=LazyQR(url))
     return pending
 
 
