@@ -64,3 +64,18 @@ def apply_app_environ() -> None:
     """Set the app's environment in this process, before ``referral`` is imported (INSTANCE_DIR is read then)."""
     INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ.update(app_environ())
+
+
+def ensure_database() -> None:
+    """Create the bench database when the server lacks it (a fresh machine): the generator wipes its schema, not
+    the database itself."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url())
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.database)))
+            print(f"[generate] created database {url.database}", flush=True)

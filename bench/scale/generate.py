@@ -81,6 +81,8 @@ def make_app():
 def wipe_and_migrate(app) -> None:
     import shutil
 
+    env.ensure_database()
+
     import flask_migrate
     from sqlalchemy import text
 
