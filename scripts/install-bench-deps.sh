@@ -34,6 +34,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 VENV=${VENV:-.venv}
-if [ -x "$VENV/bin/pip" ] && ! "$VENV/bin/python" -c "import locust, gunicorn" 2>/dev/null; then
+if [ -x "$VENV/bin/pip" ] && { ! "$VENV/bin/python" -c "import locust, gunicorn" 2>/dev/null || [ ! -x "$VENV/bin/py-spy" ]; }; then
   "$VENV/bin/pip" install --quiet -c requirements.lock -e '.[bench]'
 fi
