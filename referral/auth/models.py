@@ -199,3 +199,18 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def institution_without_lists(*path):
+    """Loader options for an institution reached through ``path`` (relationships, in turn): its row (joined, as
+    declared), not its areas, items and licences, which load only if asked for. A case, a session's user or a
+    referral needs the institution's name, not three more queries per request (docs/architecture.md#speed).
+    The institution's class is read off the last relationship: accounts do not import the registries."""
+    from sqlalchemy.orm import defaultload, lazyload
+
+    institution = path[-1].property.mapper.class_
+    option = defaultload(path[0])
+    for step in path[1:]:
+        option = option.defaultload(step)
+    return option.options(lazyload(institution.service_area_rows), lazyload(institution.service_rows),
+                          lazyload(institution.licences))

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from referral.audit.services import record
-from referral.auth.models import AccountPledge, ApiToken, SessionEnd, User, UserRole
+from referral.auth.models import AccountPledge, ApiToken, SessionEnd, User, UserRole, institution_without_lists
 from referral.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from referral.auth.permissions import ROLE_SCOPE, Role, ScopeKind
 from referral.auth.sessions import end_sessions
@@ -21,7 +21,6 @@ from referral.errors import ValidationFailed
 from referral.extensions import db
 from referral.models import utcnow
 from referral.pledge_texts import PLEDGE_TEXT_VERSION
-from referral.registries.models import institution_without_lists
 
 
 def _institution_exists(institution_id: int) -> bool:

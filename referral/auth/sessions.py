@@ -16,10 +16,9 @@ from flask import current_app, g
 from sqlalchemy import select, update
 
 from referral.audit.services import record
-from referral.auth.models import ApiToken, SessionEnd, User, UserSession
+from referral.auth.models import ApiToken, SessionEnd, User, UserSession, institution_without_lists
 from referral.extensions import db
 from referral.models import utcnow
-from referral.registries.models import institution_without_lists
 
 #: ``last_seen_at`` is written at most this often: a page view should not write on every hit (speed; a GET
 #: commits at most once a minute per session). The idle timeout is therefore exact to within this.

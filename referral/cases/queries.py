@@ -39,7 +39,7 @@ def scope_clauses(user) -> list:
 def _light(stmt):
     # A case's institution comes with it (one join), but not the institution's own lists (areas, items,
     # licences: three more queries per page); they load if something asks for them.
-    from referral.registries.models import institution_without_lists
+    from referral.auth.models import institution_without_lists
 
     return stmt.options(institution_without_lists(Case.institution))
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from forms.cases import ApplicationForm, CaseEventForm, CaseListQuery, CasePersonForm, ServiceRecordForm
 from forms.fields import coded, options
+from referral.auth.models import institution_without_lists
 from referral.auth.permissions import Permission, permission_required
 from referral.cases import bp, policies, services
 from referral.cases.api import STAGES
@@ -29,7 +30,6 @@ from referral.cases.queries import (
 from referral.errors import NotPermitted
 from referral.extensions import db
 from referral.guards import MAX_INT
-from referral.registries.models import institution_without_lists
 from referral.registries.presenters import clock, mask_id_number
 from referral.scoping import one_visible_or_404
 from referral.web import run_form

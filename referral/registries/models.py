@@ -311,15 +311,3 @@ class ChangeRequest(db.Model):
 
     institution = relationship("Institution", lazy="joined")
 
-
-def institution_without_lists(*path):
-    """Loader options for an institution reached through ``path`` (relationships, in turn): its row (joined, as
-    declared), not its areas, items and licences, which load only if asked for. A case, a session's user or a
-    referral needs the institution's name, not three more queries per request (docs/architecture.md#speed)."""
-    from sqlalchemy.orm import defaultload, lazyload
-
-    option = defaultload(path[0])
-    for step in path[1:]:
-        option = option.defaultload(step)
-    return option.options(lazyload(Institution.service_area_rows), lazyload(Institution.service_rows),
-                                     lazyload(Institution.licences))

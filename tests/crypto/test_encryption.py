@@ -134,9 +134,9 @@ def test_search_by_id_number_and_phone_goes_through_the_hashes(people):
     submit(people, number=id_number("19900101"), phone="13700007777")
     officer = people["officer"]
     for q in (ADULT_ID, ADULT_ID.lower(), PHONE, f" {PHONE} "):
-        found = db.session.scalars(search_cases(officer, q=q)).all()
+        found = db.session.scalars(search_cases(officer, q=q).statement()).all()
         assert [c.id for c in found] == [case.id], q
-    assert db.session.scalars(search_cases(officer, q="13800009999")).all() == []
+    assert db.session.scalars(search_cases(officer, q="13800009999").statement()).all() == []
     (stored_hash,) = raw("SELECT applicant_phone_hash FROM cases WHERE id = :i", i=case.id)
     assert len(stored_hash) == 64 and PHONE not in stored_hash
 
@@ -147,7 +147,7 @@ def test_search_never_matches_cases_without_a_hash(app, people, monkeypatch):
     db.session.commit()
     monkeypatch.setitem(app.config, "DEMAND_HASH_KEY", None)
     monkeypatch.setitem(app.config, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://db.example/referral")
-    assert db.session.scalars(search_cases(people["officer"], q=PHONE)).all() == []  # no "= NULL" → IS NULL
+    assert db.session.scalars(search_cases(people["officer"], q=PHONE).statement()).all() == []  # no "= NULL" → IS NULL
 
 
 def test_duplicate_detection_still_finds_the_open_case(people):
