@@ -244,11 +244,41 @@ def _registry_clock_rows(ctx: Context, before: date | None, window: tuple[date, 
 
 def _case_clock_rows(ctx: Context, before: date | None, window: tuple[date, date] | None):
     """(division, institution id, state, n) of open cases whose step is overdue (due before ``before``) or due
-    within ``window``."""
-    due = StatsFact.day2 < before if before else StatsFact.day2.between(*window)
-    rows = facts(ctx, "open", StatsFact.division_code, StatsFact.institution_id, StatsFact.k1, period=None,
-                 where=(StatsFact.day2 != NO_DAY, due))
-    return [(code, inst or None, state, n) for code, inst, state, n in rows]
+    within ``window``. The dashboard's questions (overdue today, overdue beyond the grace, due soon) are answered
+    from one pass over the open facts (``_open_buckets``); any other is asked of the table."""
+    buckets = _open_buckets(ctx)
+    cutoff, soon = overdue_cutoff(ctx.today, ctx.grace), _due_soon_window(ctx.today)
+    wanted = ({"before_cutoff", "before_today"} if before == ctx.today else {"before_cutoff"} if before == cutoff
+              else {"due_soon"} if before is None and window == soon else None)
+    if wanted is None:
+        due = StatsFact.day2 < before if before else StatsFact.day2.between(*window)
+        rows = facts(ctx, "open", StatsFact.division_code, StatsFact.institution_id, StatsFact.k1, period=None,
+                     where=(StatsFact.day2 != NO_DAY, due))
+        return [(code, inst or None, state, n) for code, inst, state, n in rows]
+    out: dict[tuple, int] = {}
+    for code, inst, state, bucket, n in buckets:
+        if bucket in wanted:
+            out[(code, inst or None, state)] = out.get((code, inst or None, state), 0) + n
+    return [(*key, n) for key, n in out.items()]
+
+
+def _due_soon_window(today: date) -> tuple[date, date]:
+    return today, add_working_days(today, DUE_SOON_WORKING_DAYS)
+
+
+def _open_buckets(ctx: Context) -> list[tuple]:
+    """The open cases' facts summed by county, institution, state and where their due date falls: before the
+    grace cutoff, between it and today, or due soon. One scan of the area's open facts per request instead of
+    one per figure: a province's open facts are hundreds of thousands of rows (docs/architecture.md#speed)."""
+    if "_open_buckets" not in ctx.cache:
+        cutoff = overdue_cutoff(ctx.today, ctx.grace)
+        start, end = _due_soon_window(ctx.today)
+        bucket = case((StatsFact.day2 < cutoff, "before_cutoff"), (StatsFact.day2 < ctx.today, "before_today"),
+                      (StatsFact.day2.between(start, end), "due_soon"), else_="later")
+        rows = facts(ctx, "open", StatsFact.division_code, StatsFact.institution_id, StatsFact.k1, bucket,
+                     period=None, where=(StatsFact.day2 != NO_DAY, StatsFact.day2 <= end))
+        ctx.cache["_open_buckets"] = [tuple(r) for r in rows]
+    return ctx.cache["_open_buckets"]
 
 
 def overdue_by_clock(ctx: Context) -> dict:
@@ -262,7 +292,7 @@ def overdue_by_clock(ctx: Context) -> dict:
 
 
 def due_soon_by_clock(ctx: Context) -> dict:
-    window = (ctx.today, add_working_days(ctx.today, DUE_SOON_WORKING_DAYS))
+    window = _due_soon_window(ctx.today)
     counts = dict.fromkeys(CLOCKS, 0)
     for _code, _inst, state, n in _case_clock_rows(ctx, None, window):
         counts[_CLOCK_OF_STATE[str(state)]] += n
@@ -275,7 +305,7 @@ def late(ctx: Context) -> dict:
     """Who is late: overdue (and, for a county, due-soon) items by county and responsible party. Above the
     county only items overdue by more than ``grace`` working days (ESCALATION_GRACE_WORKING_DAYS)."""
     cutoff = overdue_cutoff(ctx.today, ctx.grace)
-    window = (ctx.today, add_working_days(ctx.today, DUE_SOON_WORKING_DAYS))
+    window = _due_soon_window(ctx.today)
     rows: dict[tuple, dict] = {}
 
     def add(county, party, institution_id, clock, kind, n):
@@ -612,7 +642,7 @@ def division_stats(area: Area, *, start: date | None = None, end: date | None = 
 
 # --- case-level rows: county users only ------------------------------------------------------------------
 
-def late_items(area: Area, *, today: date | None = None) -> list[dict]:
+def late_items(area: Area, *, today: date | None = None, limit: int | None = None) -> list[dict]:
     """The overdue and due-soon open cases and registry entries of a county, one row each: receipt number (never
     a name or ID number), step, due date, working days overdue (negative: left), who answers for it. Only for
     county-level users (referral/stats/policies.py: can_see_case_rows)."""
@@ -624,7 +654,7 @@ def late_items(area: Area, *, today: date | None = None) -> list[dict]:
         select(Case.id, Case.receipt_no, Case.state, Case.due_date, Case.institution_id, Institution.name)
         .outerjoin(Institution, Institution.id == Case.institution_id)
         .where(area.clause(Case.division_code), Case.state.in_(OPEN_CASE_STATES), Case.due_date <= horizon)
-        .order_by(Case.due_date, Case.id)).all()
+        .order_by(Case.due_date, Case.id).limit(limit)).all()
     out = [{"kind": "case", "reference": r.receipt_no, "case_id": r.id, "clock": _CLOCK_OF_STATE[str(r.state)],
             "due_date": r.due_date.isoformat(), "days_overdue": -working_days_between(today, r.due_date),
             "party": "institution" if r.institution_id else "referral_officers", "institution": r.name}
@@ -641,7 +671,7 @@ def late_items(area: Area, *, today: date | None = None) -> list[dict]:
                         "party": "county_officials" if r.state == ApprovalState.COUNTY_REVIEW else "city_officials",
                         "institution": None})
     out.sort(key=lambda r: (r["due_date"], r["reference"]))
-    return out
+    return out if limit is None else out[:limit]
 
 
 def supervision_records(area: Area, *, start: date | None = None, end: date | None = None,

@@ -191,9 +191,15 @@ TABLE_NAMES = ("late", "late_items", "overdue_by_clock", "cases_by_state", "refe
                "spot_checks", "evaluations", "complaints", "demand", "demand_by_county")
 
 
-def dashboard(user, area, *, start=None, end=None) -> tuple[dict, list[Table]]:
+# The page lists the earliest-due late items only: a county with a backlog has thousands, which nobody reads on a
+# page and which cost a second each to draw (docs/architecture.md#speed). Exports list them all.
+LATE_ITEMS_SHOWN = 100
+
+
+def dashboard(user, area, *, start=None, end=None, items_limit: int | None = None) -> tuple[dict, list[Table]]:
     """The figures of ``area`` for ``user`` and the tables built from them: what the page shows and the exports
-    write (the case-level rows and complaint outcomes only for the county's own users)."""
+    write (the case-level rows and complaint outcomes only for the county's own users). ``items_limit``: at most
+    this many late items plus one (the page says there are more)."""
     from referral.stats.policies import can_see_case_rows, grace_for
     from referral.stats.queries import division_stats, late_items, supervision_records
 
@@ -201,4 +207,5 @@ def dashboard(user, area, *, start=None, end=None) -> tuple[dict, list[Table]]:
     own = can_see_case_rows(user, area)
     records = supervision_records(area, start=start, end=end, complaints=own)
     records["complaints_shown"] = own
-    return stats, build_tables(stats, items=late_items(area) if own else None, records=records)
+    items = late_items(area, limit=None if items_limit is None else items_limit + 1) if own else None
+    return stats, build_tables(stats, items=items, records=records)

@@ -15,7 +15,7 @@ from referral.stats.charts import bar_chart
 from referral.stats.exports import MEDIA_TYPES
 from referral.stats.policies import can_see_case_rows, can_view_area
 from referral.stats.queries import area_of, visible_area
-from referral.stats.tables import dashboard
+from referral.stats.tables import LATE_ITEMS_SHOWN, dashboard
 from referral.web import run_form
 
 
@@ -50,10 +50,11 @@ def _trail(area):
 def index(code: str | None = None):
     area = _area_or_404(code)
     query, start, end, status = _period()
-    stats, tables = dashboard(current_user, area, start=start, end=end)
+    stats, tables = dashboard(current_user, area, start=start, end=end, items_limit=LATE_ITEMS_SHOWN)
     args = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v}
     return render_template("stats/index.html", area=area, stats=stats, tables=tables, query=query, args=args,
-                           trail=_trail(area), own=can_see_case_rows(current_user, area), chart=bar_chart), status
+                           trail=_trail(area), own=can_see_case_rows(current_user, area), chart=bar_chart,
+                           items_shown=LATE_ITEMS_SHOWN), status
 
 
 @bp.route("/stats/export", methods=["GET", "POST"])

@@ -109,6 +109,24 @@ def test_the_county_sees_what_is_late_and_who(client, county):
     assert "逾期超过 3 个工作日" in city and "朝阳区" in city and county["cases"]["E"].receipt_no not in city
 
 
+def test_the_page_lists_the_earliest_late_items_and_the_export_all(client, county, monkeypatch):
+    # A county with a backlog has thousands of late items: the page shows the earliest (LATE_ITEMS_SHOWN) and says
+    # so; the export lists every one (docs/architecture.md#speed).
+    import referral.stats.views as stats_views
+
+    monkeypatch.setattr(stats_views, "LATE_ITEMS_SHOWN", 2)
+    login(client, county["county"])
+    page = client.get("/stats/").get_data(as_text=True)
+    table = page.split('id="table-late_items"', 1)[1].split("</table>", 1)[0]
+    shown = [letter for letter in "CEFGHB" if county["cases"][letter].receipt_no in table]
+    assert table.count('<th scope="row">') == 2 and 1 <= len(shown) <= 2  # the earliest two (one may be 二号)
+    assert "仅显示最早到期的 2 项" in page and 'href="/cases/?clock=overdue"' in page
+    csv = client.post("/stats/220102/export?table=late_items&format=csv", data={
+        "csrf_token": csrf_token(client, "/stats/220102/export"), "format": "csv", "table": "late_items",
+        "reason": "督办"}).get_data(as_text=True)
+    assert all(county["cases"][letter].receipt_no in csv for letter in "CEFGHB")
+
+
 def test_the_date_filter(client, county):
     login(client, county["county"])
     page = client.get("/stats/220102?from=2026-10-01&to=2026-10-31")
