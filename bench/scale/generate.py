@@ -369,6 +369,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红鹏飞建国志刚晓东海燕春梅丹玲辉斌宇浩凯健俊帆欣怡"
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 THREE_YEARS = 3 * 365 * 86400
+OPEN_SPAN = 90 * 86400
 
 
 def _receipt(k: int) -> str:
@@ -514,6 +515,7 @@ def multiply(app, target: int, *, batch: int = 200_000, timings: dict | None = N
     from referral.crypto.types import encrypt
     from referral.extensions import db
     from referral.id_hash import hash_key, id_hash, phone_hash
+    from workflows.case import OPEN_CASE_STATES
 
     timings = timings if timings is not None else {}
     with app.app_context():
@@ -526,7 +528,10 @@ def multiply(app, target: int, *, batch: int = 200_000, timings: dict | None = N
                 print(f"[generate] {current} cases already (≥ {target}): nothing to add", flush=True)
                 return
             _maps(conn)
-            seeds = [tuple(r) for r in conn.execute(text("SELECT seed_id, is_minor FROM bench_seeds ORDER BY seed_id"))]
+            open_states = ", ".join(f"'{state.value}'" for state in OPEN_CASE_STATES)
+            seeds = [tuple(r) for r in conn.execute(text(
+                f"SELECT s.seed_id, s.is_minor, c.state IN ({open_states}) FROM bench_seeds s "
+                "JOIN cases c ON c.id = s.seed_id ORDER BY s.seed_id"))]
             counties = [r[0] for r in conn.execute(text(
                 "SELECT DISTINCT division_code FROM bench_inst_map ORDER BY division_code"))]
         ring, key = keyring(), hash_key()
@@ -552,9 +557,13 @@ def multiply(app, target: int, *, batch: int = 200_000, timings: dict | None = N
                 id_base = cur.fetchone()[0] + 1
                 with cur.copy("COPY bench_clones FROM STDIN") as copy:
                     for k in range(lo, hi):
-                        seed_id, minor = seeds[k % n_seeds]
+                        seed_id, minor, still_open = seeds[k % n_seeds]
                         county = counties[(k + k // n_seeds) % n_counties]  # every county from the first 60 clones on
-                        shift = 86400 + (k * 2654435761) % (THREE_YEARS - 86400)
+                        # Closed cases spread over three years; a case still open applied recently (its due date
+                        # within a review interval of today, as the clock and the staged reviews keep it), not a
+                        # three-year backlog in which every open case is years overdue.
+                        span = OPEN_SPAN if still_open else THREE_YEARS
+                        shift = 86400 + (k * 2654435761) % (span - 86400)
                         id_number = _id_number(k, county, minor, today)
                         phone = f"13{k:09d}"
                         copy.write_row((
