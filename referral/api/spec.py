@@ -157,7 +157,7 @@ def _flatten(form, payload: dict, prefix: str, out: MultiDict, errors: dict, pat
         if key not in payload or payload[key] is None:
             continue
         value = payload[key]
-        schema_type = field_schema(fld)["type"]
+        schema_type = json_type(fld)
         if not _JSON_TYPE_CHECKS[schema_type](value):
             errors[path + key] = [_("应为%(type)s。", type=_TYPE_NAMES[schema_type])]
             continue
@@ -229,6 +229,24 @@ def flat_errors(errors: dict, prefix: str = "") -> dict:
 
 def _choices(fld):
     return [str(value) for value, *_rest in (fld.choices or [])]
+
+
+def json_type(fld) -> str:
+    """The JSON type of a field's value: what a body is checked against before its schema is needed (the whole
+    schema of a sub-form is not built on each request; docs/architecture.md#speed)."""
+    if isinstance(fld, FormField):
+        return "object"
+    if isinstance(fld, FieldList | SelectMultipleField):
+        return "array"
+    if isinstance(fld, SelectField | RadioField):
+        return "string"
+    if isinstance(fld, BooleanField):
+        return "boolean"
+    if isinstance(fld, IntegerField):
+        return "integer"
+    if isinstance(fld, DecimalField | FloatField):
+        return "number"
+    return "string"
 
 
 def field_schema(fld) -> dict:

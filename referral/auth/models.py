@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
@@ -201,6 +201,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+@lru_cache(maxsize=32)  # the same few paths on every request: the options are built once (~0.5 ms each)
 def institution_without_lists(*path):
     """Loader options for an institution reached through ``path`` (relationships, in turn): its row (joined, as
     declared), not its areas, items and licences, which load only if asked for. A case, a session's user or a

@@ -160,3 +160,30 @@ def test_an_event_outside_the_enumeration_is_refused_as_documented(client, docum
     answer = client.post(f"/api/v1/cases/{referred_case.id}/events", json={"event": "county_approve"},
                          headers=bearer(people["officer"]))
     assert answer.status_code == 422 and "event" in answer.get_json()["error"]["fields"]
+
+
+def test_the_body_check_types_agree_with_the_documented_schema(app):
+    # A body is type-checked field by field with json_type (no schema built per request); the schema documents
+    # the same types (referral/api/spec.py).
+    from wtforms.fields import FieldList, FormField
+
+    from referral.api.spec import OPERATIONS, _entry_form, _form_fields, field_schema, json_type
+
+    checked = 0
+
+    def walk(form):
+        nonlocal checked
+        for fld in _form_fields(form):
+            assert json_type(fld) == field_schema(fld)["type"], fld.name
+            checked += 1
+            if isinstance(fld, FormField):
+                walk(fld.form)
+            elif isinstance(fld, FieldList):
+                walk(_entry_form(fld, 0))
+
+    with app.test_request_context():
+        for op in OPERATIONS:
+            for form_class in (op.body, op.query):
+                if form_class is not None:
+                    walk(form_class(formdata=None, meta={"csrf": False}))
+    assert checked > 100
