@@ -5,9 +5,14 @@
 #   does not work offline);
 # - Pango, fontconfig and HarfBuzz-Subset for WeasyPrint's PDFs (without libharfbuzz-subset0 a Chinese PDF
 #   takes ~8 s instead of ~0.25 s). The CJK font itself comes from a pinned wheel, not from the system.
+# With arguments, those packages instead (scripts/install-bench-deps.sh).
 set -euo pipefail
 
-wanted=(chromium libpango-1.0-0 libpangoft2-1.0-0 fontconfig libharfbuzz-subset0)
+if [ $# -gt 0 ]; then
+  wanted=("$@")
+else
+  wanted=(chromium libpango-1.0-0 libpangoft2-1.0-0 fontconfig libharfbuzz-subset0)
+fi
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
