@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     if args.reuse:
         with generate.phase("migrations (flask db upgrade)", timings):
             generate.migrate_only(app)
-        with generate.phase("ANALYZE", timings):
+        with generate.phase("VACUUM ANALYZE", timings):
             generate.analyze(app)
         plan = [None]
     else:

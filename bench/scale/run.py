@@ -46,6 +46,7 @@ class Target:
     body: dict | None = None
     ids: list[int] = field(default_factory=list)
     weight: int = 1  # in the mixed load
+    alone: bool = False  # also measured with one connection: the time one official waits (the dashboards' target)
 
 
 @dataclass
@@ -213,9 +214,9 @@ def targets(ids: dict) -> list[Target]:
         Target("case history API `GET /api/v1/cases/<id>/history`", f"/api/v1/cases/{case}/history", "token:officer",
                weight=3),
         Target("`GET /api/v1/me`", "/api/v1/me", "token:officer", weight=2),
-        Target("county dashboard `/stats/` (220102)", "/stats/", "cookie:county", weight=3),
-        Target("province dashboard `/stats/` (220000)", "/stats/", "cookie:province", weight=1),
-        Target("stats API `GET /api/v1/stats` (220102)", "/api/v1/stats", "token:county", weight=2),
+        Target("county dashboard `/stats/` (220102)", "/stats/", "cookie:county", weight=3, alone=True),
+        Target("province dashboard `/stats/` (220000)", "/stats/", "cookie:province", weight=1, alone=True),
+        Target("stats API `GET /api/v1/stats` (220102)", "/api/v1/stats", "token:county", weight=2, alone=True),
         Target("directory `/directory/`", "/directory/", "none", weight=3),
         Target("event POST `review` via `POST /api/v1/cases/<id>/events`", "/api/v1/cases/{id}/events", "token:staff",
                method="POST", ids=ids["review_ids"], weight=2,
@@ -440,6 +441,13 @@ def run(*, seconds: float = 10, warmup: float = 2, mixed_seconds: int = 300, mix
             report["results"].append(result)
             before = after
         report["rss_after_wrk"] = app.worker_rss_mb()
+        report["alone"] = []
+        for t in (t for t in tlist if t.alone):
+            drain(base, trivial.path)
+            wrk(base, t, creds, warmup, threads=1, connections=1)
+            result = wrk(base, t, creds, seconds, threads=1, connections=1)
+            print(f"[run]   alone (1 connection) {t.name}: p50 {result.p50:.1f} ms, p95 {result.p95:.1f} ms", flush=True)
+            report["alone"].append(result)
         if mixed_seconds:
             print(f"[run] mixed load: {mixed_users} users, {mixed_seconds} s, think time {mixed_wait[0]:g}–"
                   f"{mixed_wait[1]:g} s", flush=True)
@@ -460,6 +468,10 @@ def markdown(report: dict, title: str) -> str:
     for r in report["results"]:
         lines.append(f"| {r.name} | {r.p50:.1f} | {r.p95:.1f} | {r.rps:.1f} | {r.requests} | "
                      f"{(r.ratio or 0):.3f} | {(r.trivial_rps or 0):.0f} | {r.errors} / {r.non2xx} |")
+    if report.get("alone"):
+        lines += ["", "One connection (the time one official waits for a dashboard, no queue in front of it):", "",
+                  "| target | p50 ms | p95 ms | requests |", "|---|---:|---:|---:|"]
+        lines += [f"| {r.name} | {r.p50:.1f} | {r.p95:.1f} | {r.requests} |" for r in report["alone"]]
     triv = report["trivial"]
     lines += ["", f"Trivial endpoint over the run: p50 {statistics.median(t.p50 for t in triv):.2f} ms, "
                   f"req/s min {min(t.rps for t in triv):.0f} / median {statistics.median(t.rps for t in triv):.0f} / "
