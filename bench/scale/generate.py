@@ -682,9 +682,9 @@ def rebuild_stats(app) -> None:
 def grow(app, target: int, timings: dict) -> None:
     with phase(f"multiply to {target}", timings):
         multiply(app, target)
-    with phase("stats rebuild", timings):
+    with phase(f"stats rebuild at {target}", timings):
         rebuild_stats(app)
-    with phase("VACUUM ANALYZE", timings):
+    with phase(f"VACUUM ANALYZE at {target}", timings):
         analyze(app)
     sample_check(app)
 
