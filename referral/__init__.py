@@ -146,11 +146,12 @@ def _request_translations():
     the locale object Flask-Babel holds, so ``force_locale`` (the PDFs, the e-mails) still switches."""
     from flask_babel import get_translations
 
-    ctx = g.get("_flask_babel")
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
     cached = g.get("_template_translations")
-    if cached is not None and ctx is not None and cached[0] is getattr(ctx, "babel_locale", None):
+    if cached is not None and locale is not None and cached[0] is locale:
         return cached[1]
     found = get_translations()
+    # get_translations() may have just set the locale: key the cache on the one it used.
     g._template_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), found)
     return found
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import false, func, or_, select, union
 
+from referral.auth.models import institution_without_lists
 from referral.auth.permissions import Role
 from referral.calendar import today_in_china
 from referral.cases.models import ABILITY_FIELDS, SOCIAL_FUNCTION_FIELDS, Case, CaseEvent
@@ -39,7 +40,6 @@ def scope_clauses(user) -> list:
 def _light(stmt):
     # A case's institution comes with it (one join), but not the institution's own lists (areas, items,
     # licences: three more queries per page); they load if something asks for them.
-    from referral.auth.models import institution_without_lists
 
     return stmt.options(institution_without_lists(Case.institution))
 
